@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Speed/memory comparison: transformers-cpp vs Transformers.js vs bare onnxruntime-node, on one
+# model folder, for each size (batch x seq), the three run one after another (interleaved).
+#
+#   tools/compare/compare.sh --model DIR --task TASK [--runs N] [--threads T]
+#                            [--sizes "1x16 1x128 8x128"] [--json-out FILE]
+#
+# TASK: text-classification | feature-extraction. Defaults: --runs 20, --threads = nproc.
+# The C++ binary is build/transformers-cpp (override with TRANSFORMERS_CPP=path); if it is missing
+# the JS rows are still measured. Prints a markdown table on stdout; progress goes to stderr.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+
+model="" task="" runs=20 threads="$(nproc)" sizes="1x16 1x128 8x128" json_out=""
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --model) model="$2"; shift 2 ;;
+    --task) task="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --sizes) sizes="$2"; shift 2 ;;
+    --json-out) json_out="$2"; shift 2 ;;
+    -h|--help) usage 0 ;;
+    *) echo "compare.sh: unknown argument $1" >&2; usage 2 >&2 ;;
+  esac
+done
+[ -n "$model" ] && [ -n "$task" ] || { echo "compare.sh: --model and --task are required" >&2; usage 2 >&2; }
+[ -f "$model/onnx/model.onnx" ] || { echo "compare.sh: $model/onnx/model.onnx not found" >&2; exit 2; }
+model="$(cd "$model" && pwd)"
+
+cpp="${TRANSFORMERS_CPP:-$repo/build/transformers-cpp}"
+if [ ! -x "$cpp" ]; then
+  cat >&2 <<EOF
+compare.sh: C++ binary $cpp not found; build it with
+    scripts/build.sh            (or: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j)
+Measuring only Transformers.js and onnxruntime-node this time.
+EOF
+  cpp=""
+fi
+if [ ! -d "$repo/tools/node/node_modules/@huggingface/transformers" ]; then
+  echo "compare.sh: Transformers.js missing: (cd tools/node && npm ci)" >&2; exit 2
+fi
+
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+bench_js=(node --expose-gc "$repo/tools/compare/bench_transformersjs.mjs" --task "$task" --model "$model" --runs "$runs" --threads "$threads")
+
+run() {  # label command...: appends the command's last JSON line to $results
+  local label=$1; shift
+  echo "[compare] $label" >&2
+  local out
+  if ! out="$("$@")"; then echo "[compare] $label failed" >&2; return 0; fi
+  out="$(printf '%s\n' "$out" | grep '^{' | tail -n 1)"
+  [ -n "$out" ] && printf '%s\n' "$out" >> "$results" || echo "[compare] $label printed no JSON" >&2
+}
+
+for size in $sizes; do
+  b="${size%x*}" s="${size#*x}"
+  [ -n "$cpp" ] && run "transformers-cpp ${size}" "$cpp" bench "$task" --model "$model" --batch "$b" --seq "$s" --runs "$runs" --threads "$threads" --json
+  run "transformers.js ${size}" "${bench_js[@]}" --batch "$b" --seq "$s"
+  run "onnxruntime-node ${size}" "${bench_js[@]}" --batch "$b" --seq "$s" --raw
+done
+
+[ -n "$json_out" ] && cp "$results" "$json_out"
+
+node - "$results" "$task" "$model" "$runs" "$threads" <<'EOF'
+const fs = require('fs');
+const [file, task, model, runs, threads] = process.argv.slice(2);
+const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const f = (x, d = 2) => (typeof x === 'number' && isFinite(x) ? x.toFixed(d) : 'n/a');
+const sizes = [...new Set(rows.map((r) => `${r.batch}x${r.seq}`))];
+const out = [];
+out.push(`**${task}** on \`${model}\` — ${runs} timed runs, ${threads} intra-op thread(s)`, '');
+out.push('| size | impl | p50 ms | p90 ms | seq/s | load ms | first run ms | RSS MiB before load / after load / after runs / after dispose |');
+out.push('|---|---|---:|---:|---:|---:|---:|---|');
+for (const r of rows) {
+  const m = r.rss_mib ?? {};
+  out.push(`| ${r.batch}x${r.seq} | ${r.impl} | ${f(r.p50_ms, 3)} | ${f(r.p90_ms, 3)} | ${f(r.seqs_per_s, 1)} | ${f(r.load_ms, 1)} | ` +
+           `${f(r.first_run_ms, 2)} | ${[m.before_load, m.after_load, m.after_runs, m.after_dispose].map((x) => f(x, 1)).join(' / ')} |`);
+}
+out.push('', '| size | p50 Transformers.js / p50 transformers-cpp | p50 transformers-cpp / p50 raw ORT | p50 Transformers.js / p50 raw ORT |');
+out.push('|---|---:|---:|---:|');
+for (const s of sizes) {
+  const p = (impl) => rows.find((r) => `${r.batch}x${r.seq}` === s && r.impl === impl)?.p50_ms;
+  const cpp = p('transformers-cpp'), js = p('transformers.js'), raw = p('onnxruntime-node');
+  out.push(`| ${s} | ${f(js / cpp)} | ${f(cpp / raw)} | ${f(js / raw)} |`);
+}
+console.log(out.join('\n'));
+EOF
