@@ -4,6 +4,7 @@
 //
 //   cd tools/node && node ../golden/pipeline_goldens.mjs
 //
+// Every case is dtype fp32 (onnx/model.onnx) except the "q8-*" cases (onnx/model_quantized.onnx).
 // Writes tests/fixtures/golden/pipelines.json:
 //   {"generator", "transformers_js_version", "cases": [{"name", "model", "task", "dtype", "input",
 //     "options" (exactly what was passed to the call; {} for none), "output"}]}
@@ -108,6 +109,20 @@ for (const [models, task, makeCases] of [
     }
     await pipe.dispose();
   }
+}
+
+// dtype q8 (onnx/model_quantized.onnx, dynamically quantized int8) where a fixture ships it.
+{
+  const model = 'tiny-bert-sentiment';
+  const pipe = await pipeline('text-classification', model, { dtype: 'q8' });
+  for (const [suffix, input, options] of [
+    ['q8-single', SINGLE, {}],
+    ['q8-batch-top_k-null', BATCH, { top_k: null }],
+  ]) {
+    const output = await pipe(input, { ...options });
+    cases.push({ name: `${model}/${suffix}`, model, task: 'text-classification', dtype: 'q8', input, options, output });
+  }
+  await pipe.dispose();
 }
 
 const names = new Set(cases.map((c) => c.name));
