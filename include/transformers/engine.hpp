@@ -1,0 +1,86 @@
+// The ONNX Runtime integration: one process-wide environment and sessions over single graphs.
+// No ONNX Runtime type appears here; users of the library never need its headers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace transformers {
+
+// Process-wide engine settings. Apply with configure_runtime() before the first pipeline is created.
+struct RuntimeOptions {
+  int intra_op_threads = 0;     // global intra-op pool size; 0 = one per core
+  bool allow_spinning = true;   // threads spin briefly between ops: lower latency, more CPU while idle
+  int log_severity = 3;         // ONNX Runtime log level: 0 verbose .. 4 fatal
+};
+
+// Throws InvalidInputError if the environment already exists with different settings.
+void configure_runtime(const RuntimeOptions& options);
+RuntimeOptions runtime_options();
+
+enum class ElementType { float32, float16, int64, int32, int8, uint8, boolean, string, other };
+const char* element_type_name(ElementType type);
+
+// Name, element type and shape of a graph input or output; -1 in dims is a dynamic axis.
+struct TensorInfo {
+  std::string name;
+  ElementType type = ElementType::other;
+  std::vector<int64_t> dims;
+  std::vector<std::string> dim_names;  // symbolic names of dynamic axes ("" where none)
+};
+
+enum class GraphOptimization { disabled, basic, extended, all };
+
+struct SessionOptions {
+  // 0 = run on the process-wide thread pool (recommended); N > 0 = a private pool of N threads.
+  int intra_op_threads = 0;
+  GraphOptimization optimization = GraphOptimization::all;
+};
+
+// A borrowed input: the caller keeps data alive during run().
+struct InputTensor {
+  std::string_view name;
+  ElementType type;
+  std::vector<int64_t> dims;
+  const void* data;
+  size_t byte_size;
+};
+
+// An owned output (float outputs are exposed as float32; other types keep their raw bytes).
+struct OutputTensor {
+  std::string name;
+  ElementType type = ElementType::other;
+  std::vector<int64_t> dims;
+  std::vector<float> data;  // filled for float32 (and float16, converted)
+  size_t element_count() const;
+};
+
+class Session {
+ public:
+  // Throws ModelLoadError naming the file when it is missing or not a valid graph.
+  Session(const std::filesystem::path& model_file, const SessionOptions& options = {});
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+  ~Session();
+
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+  bool has_input(std::string_view name) const;
+  const std::filesystem::path& path() const;
+
+  // Validates names, element types and ranks (InvalidInputError naming the tensor), then runs.
+  // output_names empty = every output.
+  std::vector<OutputTensor> run(std::span<const InputTensor> inputs,
+                                const std::vector<std::string>& output_names = {}) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace transformers

@@ -1,0 +1,99 @@
+// pipeline(task, model, options): the Transformers.js entry point, in C++.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "transformers/engine.hpp"
+#include "transformers/tensor.hpp"
+
+namespace transformers {
+
+// Options when creating a pipeline (Transformers.js: pretrained options).
+struct PipelineOptions {
+  std::string dtype = "auto";              // fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4, ... or auto
+  std::string model_file_name = "model";   // onnx/<model_file_name><dtype suffix>.onnx
+  SessionOptions session;                  // threads, graph optimisation
+};
+
+enum class FunctionToApply { softmax, sigmoid, none };
+enum class Pooling { none, mean, cls, first_token = cls, last_token, eos = last_token };
+
+// Options of one call (Transformers.js: the options object of the pipeline call).
+// Each task reads the fields it knows; the others are ignored, as in Transformers.js.
+struct CallOptions {
+  // text-classification: how many labels per input; nullopt = all labels.
+  std::optional<int> top_k = 1;
+  // text-classification: default from config.problem_type (sigmoid for multi_label_classification).
+  std::optional<FunctionToApply> function_to_apply;
+  // feature-extraction
+  Pooling pooling = Pooling::none;
+  bool normalize = false;
+};
+
+struct LabelScore {
+  std::string label;
+  float score = 0.0f;
+};
+
+// What a call returns: labels per input (classification) or a tensor (feature extraction).
+class Output {
+ public:
+  using Labels = std::vector<std::vector<LabelScore>>;  // one list per input, best first
+  Output(Labels labels, bool batched_input, std::optional<int> top_k);
+  Output(Tensor tensor);
+
+  bool is_labels() const { return std::holds_alternative<Labels>(value_); }
+  bool is_tensor() const { return std::holds_alternative<Tensor>(value_); }
+  const Labels& labels() const;  // throws InvalidInputError if this is a tensor
+  const Tensor& tensor() const;  // throws InvalidInputError if these are labels
+  // The JSON Transformers.js returns for the same call (its shapes, including the top_k=1 flattening).
+  std::string to_json() const;
+
+ private:
+  std::variant<Labels, Tensor> value_;
+  bool batched_input_ = false;
+  std::optional<int> top_k_;
+};
+
+class Pipeline {
+ public:
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+  ~Pipeline();  // disposes
+
+  Output operator()(std::string_view text, const CallOptions& options = {}) const;
+  Output operator()(const std::vector<std::string>& texts, const CallOptions& options = {}) const;
+
+  // Releases the session, weights and tokenizer now. Idempotent; later calls throw DisposedError.
+  void dispose();
+  bool disposed() const;
+
+  const std::string& task() const;  // canonical task name
+  const std::filesystem::path& model_path() const;
+  const std::string& dtype() const;  // resolved dtype
+  const std::filesystem::path& onnx_file() const;
+
+  struct Impl;
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Creates a pipeline for a task ("text-classification", "sentiment-analysis", "feature-extraction",
+// "embeddings") from a local Transformers.js model folder. Throws InvalidInputError for an unknown task
+// (listing the known ones) and ModelLoadError for a folder that cannot be loaded.
+Pipeline pipeline(std::string_view task, const std::filesystem::path& model, const PipelineOptions& options = {});
+
+// The canonical task names and their aliases.
+std::vector<std::string> supported_tasks();
+// Alias -> canonical name; throws InvalidInputError listing the known tasks.
+std::string canonical_task(std::string_view task);
+
+}  // namespace transformers

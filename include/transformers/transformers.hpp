@@ -1,0 +1,10 @@
+// transformers.cpp: Transformers.js-style pipelines for C++. Include this one header.
+#pragma once
+
+#include "transformers/engine.hpp"
+#include "transformers/error.hpp"
+#include "transformers/memory.hpp"
+#include "transformers/model_folder.hpp"
+#include "transformers/pipeline.hpp"
+#include "transformers/tensor.hpp"
+#include "transformers/tokenizer.hpp"

@@ -1,0 +1,34 @@
+// A small argument parser: --flag, --key value, --key=value, and positionals.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace transformers::cli {
+
+class Args {
+ public:
+  // value_flags take a value; bool_flags do not. Unknown flags throw InvalidInputError naming them.
+  Args(int argc, char** argv, int first, const std::set<std::string>& value_flags,
+       const std::set<std::string>& bool_flags);
+
+  bool has(const std::string& flag) const;
+  std::optional<std::string> get(const std::string& flag) const;
+  std::string require(const std::string& flag) const;  // throws naming the flag
+  int get_int(const std::string& flag, int fallback) const;  // throws on a non-integer
+  const std::vector<std::string>& positionals() const { return positionals_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::set<std::string> flags_;
+  std::vector<std::string> positionals_;
+};
+
+int run_command(const Args& args);
+int inspect_command(const Args& args);
+int bench_command(const Args& args);
+
+}  // namespace transformers::cli

@@ -1,0 +1,102 @@
+// `transformers-cpp bench`: load time, latency percentiles, throughput and RSS phases of one pipeline.
+// The input rule matches tools/compare/bench_transformersjs.mjs: B copies of "hello" repeated S-2 times,
+// which BERT tokenizers turn into exactly S tokens with [CLS] and [SEP].
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "cli/args.hpp"
+#include "cli/options.hpp"
+#include "transformers/engine.hpp"
+#include "transformers/error.hpp"
+#include "transformers/memory.hpp"
+#include "transformers/pipeline.hpp"
+
+namespace transformers::cli {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const double idx = p * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(idx);
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
+}
+}  // namespace
+
+int bench_command(const Args& args) {
+  if (args.positionals().size() != 1) throw InvalidInputError("bench: give exactly one <task>");
+  const std::string task = args.positionals()[0];
+  const std::string model = args.require("model");
+  const int batch = args.get_int("batch", 1), seq = args.get_int("seq", 16), runs = args.get_int("runs", 50);
+  const int warmup = args.get_int("warmup", 3), threads = args.get_int("threads", 0);
+  if (batch < 1 || seq < 3 || runs < 1 || warmup < 0 || threads < 0) {
+    throw InvalidInputError("bench: need --batch >= 1, --seq >= 3, --runs >= 1, --warmup >= 0, --threads >= 0");
+  }
+  RuntimeOptions ro;
+  ro.intra_op_threads = threads;
+  configure_runtime(ro);
+
+  std::string text;
+  for (int i = 0; i < seq - 2; ++i) text += i ? " hello" : "hello";
+  const std::vector<std::string> texts(static_cast<size_t>(batch), text);
+  CallOptions call = call_options(args);
+
+  const ProcessMemory before_load = process_memory();
+  auto t0 = Clock::now();
+  PipelineOptions po = pipeline_options(args);
+  po.session.intra_op_threads = 0;  // the global pool sized by --threads
+  Pipeline p = pipeline(task, model, po);
+  const double load_ms = ms_since(t0);
+  const ProcessMemory after_load = process_memory();
+
+  t0 = Clock::now();
+  p(texts, call);
+  const double first_run_ms = ms_since(t0);
+  for (int i = 0; i < warmup; ++i) p(texts, call);
+  std::vector<double> lat;
+  lat.reserve(static_cast<size_t>(runs));
+  const auto all0 = Clock::now();
+  for (int i = 0; i < runs; ++i) {
+    t0 = Clock::now();
+    p(texts, call);
+    lat.push_back(ms_since(t0));
+  }
+  const double total_ms = ms_since(all0);
+  const ProcessMemory after_runs = process_memory();
+  p.dispose();
+  const ProcessMemory after_dispose = process_memory();
+  trim_heap();
+  const ProcessMemory after_trim = process_memory();
+
+  const double p50 = percentile(lat, 0.5), p90 = percentile(lat, 0.9);
+  const double seqs_per_s = batch * runs / (total_ms / 1000.0);
+  const int used_threads = runtime_options().intra_op_threads;
+  if (args.has("json")) {
+    std::printf(
+        "{\"impl\":\"transformers-cpp\",\"task\":\"%s\",\"model\":\"%s\",\"batch\":%d,\"seq\":%d,\"runs\":%d,"
+        "\"threads\":%d,\"load_ms\":%.3f,\"first_run_ms\":%.3f,\"p50_ms\":%.4f,\"p90_ms\":%.4f,\"seqs_per_s\":%.2f,"
+        "\"rss_mib\":{\"before_load\":%.1f,\"after_load\":%.1f,\"after_runs\":%.1f,\"after_dispose\":%.1f,"
+        "\"after_trim\":%.1f}}\n",
+        task.c_str(), model.c_str(), batch, seq, runs, used_threads, load_ms, first_run_ms, p50, p90, seqs_per_s,
+        mib(before_load.rss), mib(after_load.rss), mib(after_runs.rss), mib(after_dispose.rss), mib(after_trim.rss));
+    return 0;
+  }
+  std::printf("%s on %s: batch %d x seq %d, %d runs, %d threads\n", task.c_str(), model.c_str(), batch, seq, runs,
+              used_threads);
+  std::printf("  load          %9.2f ms\n  first run     %9.2f ms\n", load_ms, first_run_ms);
+  std::printf("  p50 latency   %9.3f ms\n  p90 latency   %9.3f ms\n  throughput    %9.1f sequences/s\n", p50, p90,
+              seqs_per_s);
+  std::printf("  RSS MiB       before load %.1f | after load %.1f | after runs %.1f | after dispose %.1f | "
+              "after trim %.1f\n",
+              mib(before_load.rss), mib(after_load.rss), mib(after_runs.rss), mib(after_dispose.rss),
+              mib(after_trim.rss));
+  return 0;
+}
+
+}  // namespace transformers::cli

@@ -1,0 +1,52 @@
+// transformers-cpp: the command-line front end (run, inspect, bench), a thin layer over the library.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/args.hpp"
+#include "transformers/error.hpp"
+
+namespace {
+const char* kUsage = R"(usage: transformers-cpp <command> [options]
+
+commands:
+  run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
+             [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--json] [TEXT... | lines on stdin]
+  inspect DIR                      config summary, files and sizes, ONNX inputs/outputs and opset
+  bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N] [--json]
+
+tasks: text-classification (sentiment-analysis), feature-extraction (embeddings)
+)";
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace transformers;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "run") {
+      return cli::run_command(cli::Args(argc, argv, 2,
+                                        {"model", "dtype", "top-k", "function-to-apply", "pooling", "threads",
+                                         "model-file-name"},
+                                        {"normalize", "json"}));
+    }
+    if (command == "inspect") return cli::inspect_command(cli::Args(argc, argv, 2, {"dtype"}, {"json"}));
+    if (command == "bench") {
+      return cli::bench_command(cli::Args(argc, argv, 2,
+                                          {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
+                                           "pooling"},
+                                          {"json"}));
+    }
+    std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    return 2;
+  } catch (const InvalidInputError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

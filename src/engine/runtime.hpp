@@ -1,0 +1,11 @@
+// The process-wide ONNX Runtime environment (internal: exposes ONNX Runtime types).
+#pragma once
+
+#include <onnxruntime_cxx_api.h>
+
+namespace transformers::engine {
+
+// Created on first use with the options from configure_runtime(); lives until process exit.
+Ort::Env& env();
+
+}  // namespace transformers::engine

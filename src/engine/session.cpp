@@ -1,0 +1,288 @@
+#include <onnxruntime_cxx_api.h>
+
+#include <cstring>
+
+#include "engine/runtime.hpp"
+#include "transformers/engine.hpp"
+#include "transformers/error.hpp"
+
+namespace transformers {
+
+namespace {
+
+ElementType from_onnx(ONNXTensorElementDataType t) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return ElementType::float32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return ElementType::float16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return ElementType::int64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return ElementType::int32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return ElementType::int8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return ElementType::uint8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return ElementType::boolean;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: return ElementType::string;
+    default: return ElementType::other;
+  }
+}
+
+ONNXTensorElementDataType to_onnx(ElementType t) {
+  switch (t) {
+    case ElementType::float32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+    case ElementType::float16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    case ElementType::int64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+    case ElementType::int32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+    case ElementType::int8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
+    case ElementType::uint8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
+    case ElementType::boolean: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
+    default: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+  }
+}
+
+size_t element_size(ElementType t) {
+  switch (t) {
+    case ElementType::float32:
+    case ElementType::int32: return 4;
+    case ElementType::float16: return 2;
+    case ElementType::int64: return 8;
+    case ElementType::int8:
+    case ElementType::uint8:
+    case ElementType::boolean: return 1;
+    default: return 0;
+  }
+}
+
+GraphOptimizationLevel to_onnx(GraphOptimization g) {
+  switch (g) {
+    case GraphOptimization::disabled: return ORT_DISABLE_ALL;
+    case GraphOptimization::basic: return ORT_ENABLE_BASIC;
+    case GraphOptimization::extended: return ORT_ENABLE_EXTENDED;
+    case GraphOptimization::all: return ORT_ENABLE_ALL;
+  }
+  return ORT_ENABLE_ALL;
+}
+
+std::string dims_string(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ", ";
+    s += dims[i] < 0 ? std::string("?") : std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+TensorInfo describe(const std::string& name, const Ort::TypeInfo& type_info) {
+  TensorInfo info;
+  info.name = name;
+  if (type_info.GetONNXType() != ONNX_TYPE_TENSOR) return info;
+  auto t = type_info.GetTensorTypeAndShapeInfo();
+  info.type = from_onnx(t.GetElementType());
+  info.dims = t.GetShape();
+  info.dim_names.resize(info.dims.size());
+  std::vector<const char*> symbolic(info.dims.size(), nullptr);
+  t.GetSymbolicDimensions(symbolic.data(), symbolic.size());
+  for (size_t i = 0; i < symbolic.size(); ++i) info.dim_names[i] = symbolic[i] ? symbolic[i] : "";
+  return info;
+}
+
+// IEEE half -> float, for fp16 graphs whose outputs stay half precision.
+float half_to_float(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      int e = -1;
+      uint32_t m = mant;
+      do {
+        ++e;
+        m <<= 1;
+      } while ((m & 0x400u) == 0);
+      bits = sign | static_cast<uint32_t>(127 - 15 - e) << 23 | (m & 0x3ffu) << 13;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | mant << 13;
+  } else {
+    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+}  // namespace
+
+const char* element_type_name(ElementType type) {
+  switch (type) {
+    case ElementType::float32: return "float32";
+    case ElementType::float16: return "float16";
+    case ElementType::int64: return "int64";
+    case ElementType::int32: return "int32";
+    case ElementType::int8: return "int8";
+    case ElementType::uint8: return "uint8";
+    case ElementType::boolean: return "bool";
+    case ElementType::string: return "string";
+    case ElementType::other: return "other";
+  }
+  return "other";
+}
+
+size_t OutputTensor::element_count() const {
+  size_t n = 1;
+  for (int64_t d : dims) n *= static_cast<size_t>(d);
+  return n;
+}
+
+struct Session::Impl {
+  std::filesystem::path path;
+  Ort::Session session{nullptr};
+  std::vector<TensorInfo> inputs, outputs;
+  std::vector<const char*> output_name_ptrs;
+  Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+};
+
+Session::Session(const std::filesystem::path& model_file, const SessionOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = model_file;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model_file, ec)) {
+    throw ModelLoadError("ONNX model file not found: " + model_file.string());
+  }
+  if (options.intra_op_threads < 0) {
+    throw InvalidInputError("SessionOptions.intra_op_threads must be >= 0, got " +
+                            std::to_string(options.intra_op_threads));
+  }
+  try {
+    Ort::SessionOptions so;
+    so.SetGraphOptimizationLevel(to_onnx(options.optimization));
+    if (options.intra_op_threads == 0) {
+      so.DisablePerSessionThreads();  // use the environment's global pool
+    } else {
+      so.SetIntraOpNumThreads(options.intra_op_threads);
+      so.SetInterOpNumThreads(1);
+    }
+    impl_->session = Ort::Session(engine::env(), model_file.c_str(), so);
+    Ort::AllocatorWithDefaultOptions alloc;
+    for (size_t i = 0; i < impl_->session.GetInputCount(); ++i) {
+      impl_->inputs.push_back(describe(impl_->session.GetInputNameAllocated(i, alloc).get(),
+                                       impl_->session.GetInputTypeInfo(i)));
+    }
+    for (size_t i = 0; i < impl_->session.GetOutputCount(); ++i) {
+      impl_->outputs.push_back(describe(impl_->session.GetOutputNameAllocated(i, alloc).get(),
+                                        impl_->session.GetOutputTypeInfo(i)));
+    }
+  } catch (const Ort::Exception& e) {
+    throw ModelLoadError("cannot load ONNX model " + model_file.string() + ": " + e.what());
+  }
+}
+
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+Session::~Session() = default;
+
+const std::vector<TensorInfo>& Session::inputs() const { return impl_->inputs; }
+const std::vector<TensorInfo>& Session::outputs() const { return impl_->outputs; }
+const std::filesystem::path& Session::path() const { return impl_->path; }
+
+bool Session::has_input(std::string_view name) const {
+  for (const auto& i : impl_->inputs)
+    if (i.name == name) return true;
+  return false;
+}
+
+std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
+                                       const std::vector<std::string>& output_names) const {
+  const Impl& s = *impl_;
+  const std::string where = " (model " + s.path.filename().string() + ")";
+  // Validate: every graph input given once, nothing extra, types, ranks, fixed dims and byte sizes.
+  std::vector<const InputTensor*> ordered(s.inputs.size(), nullptr);
+  for (const auto& in : inputs) {
+    size_t k = 0;
+    while (k < s.inputs.size() && s.inputs[k].name != in.name) ++k;
+    if (k == s.inputs.size()) {
+      std::string names;
+      for (const auto& i : s.inputs) names += (names.empty() ? "" : ", ") + i.name;
+      throw InvalidInputError("unexpected input '" + std::string(in.name) + "'" + where + "; the graph takes: " + names);
+    }
+    if (ordered[k]) throw InvalidInputError("input '" + std::string(in.name) + "' given twice" + where);
+    const TensorInfo& want = s.inputs[k];
+    if (in.type != want.type) {
+      throw InvalidInputError("input '" + want.name + "' must be " + element_type_name(want.type) + ", got " +
+                              element_type_name(in.type) + where);
+    }
+    if (in.dims.size() != want.dims.size()) {
+      throw InvalidInputError("input '" + want.name + "' must have rank " + std::to_string(want.dims.size()) + " " +
+                              dims_string(want.dims) + ", got " + dims_string(in.dims) + where);
+    }
+    size_t count = 1;
+    for (size_t d = 0; d < in.dims.size(); ++d) {
+      if (in.dims[d] < 0 || (want.dims[d] >= 0 && in.dims[d] != want.dims[d])) {
+        throw InvalidInputError("input '" + want.name + "' has shape " + dims_string(in.dims) + ", the graph expects " +
+                                dims_string(want.dims) + where);
+      }
+      count *= static_cast<size_t>(in.dims[d]);
+    }
+    if (count * element_size(in.type) != in.byte_size) {
+      throw InvalidInputError("input '" + want.name + "' has " + std::to_string(in.byte_size) + " bytes, shape " +
+                              dims_string(in.dims) + " of " + element_type_name(in.type) + " needs " +
+                              std::to_string(count * element_size(in.type)) + where);
+    }
+    ordered[k] = &in;
+  }
+  for (size_t k = 0; k < ordered.size(); ++k) {
+    if (!ordered[k]) throw InvalidInputError("missing input '" + s.inputs[k].name + "'" + where);
+  }
+
+  std::vector<Ort::Value> values;
+  std::vector<const char*> in_names;
+  values.reserve(ordered.size());
+  for (size_t k = 0; k < ordered.size(); ++k) {
+    const InputTensor* in = ordered[k];
+    values.push_back(Ort::Value::CreateTensor(s.cpu, const_cast<void*>(in->data), in->byte_size, in->dims.data(),
+                                              in->dims.size(), to_onnx(in->type)));
+    in_names.push_back(s.inputs[k].name.c_str());  // NUL-terminated, unlike the caller's string_view
+  }
+  std::vector<const char*> out_names;
+  if (output_names.empty()) {
+    for (const auto& o : s.outputs) out_names.push_back(o.name.c_str());
+  } else {
+    for (const auto& n : output_names) {
+      bool found = false;
+      for (const auto& o : s.outputs) found = found || o.name == n;
+      if (!found) throw InvalidInputError("the graph has no output '" + n + "'" + where);
+      out_names.push_back(n.c_str());
+    }
+  }
+
+  std::vector<Ort::Value> results;
+  try {
+    results = const_cast<Ort::Session&>(s.session)
+                  .Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(), out_names.data(),
+                       out_names.size());
+  } catch (const Ort::Exception& e) {
+    throw Error(std::string("inference failed") + where + ": " + e.what());
+  }
+
+  std::vector<OutputTensor> out(results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto info = results[i].GetTensorTypeAndShapeInfo();
+    OutputTensor& o = out[i];
+    o.name = out_names[i];
+    o.type = from_onnx(info.GetElementType());
+    o.dims = info.GetShape();
+    const size_t n = info.GetElementCount();
+    if (o.type == ElementType::float32) {
+      const float* p = results[i].GetTensorData<float>();
+      o.data.assign(p, p + n);
+    } else if (o.type == ElementType::float16) {
+      const auto* p = static_cast<const uint16_t*>(results[i].GetTensorRawData());
+      o.data.resize(n);
+      for (size_t j = 0; j < n; ++j) o.data[j] = half_to_float(p[j]);
+    } else {
+      throw InvalidInputError("output '" + o.name + "' is " + element_type_name(o.type) +
+                              "; only float outputs are returned" + where);
+    }
+  }
+  return out;
+}
+
+}  // namespace transformers

@@ -1,0 +1,96 @@
+// feature-extraction (alias embeddings), as Transformers.js' FeatureExtractionPipeline.
+#include <cmath>
+
+#include "pipelines/text_pipeline.hpp"
+#include "transformers/error.hpp"
+
+namespace transformers {
+
+namespace {
+
+// Transformers.js takes the first of these the graph returns.
+const char* const kOutputNames[] = {"last_hidden_state", "logits", "token_embeddings"};
+
+class FeatureExtraction final : public Pipeline::Impl {
+ public:
+  FeatureExtraction(const std::filesystem::path& model, const PipelineOptions& options)
+      : Impl("feature-extraction", model, options) {
+    for (const char* want : kOutputNames) {
+      for (const auto& o : session->outputs()) {
+        if (o.name == want && output_name_.empty()) output_name_ = want;
+      }
+    }
+    if (output_name_.empty()) {
+      throw ModelLoadError("the graph " + onnx_file.string() +
+                           " has none of the outputs last_hidden_state, logits, token_embeddings");
+    }
+  }
+
+  Output run(const std::vector<std::string>& texts, bool, const CallOptions& options) override {
+    Forward f = forward(texts, {output_name_});
+    OutputTensor& hidden = f.outputs.at(0);
+    if (hidden.dims.size() != 3 || hidden.dims[0] != static_cast<int64_t>(texts.size())) {
+      throw Error("feature-extraction: output '" + output_name_ + "' has shape " +
+                  Tensor{hidden.dims, {}}.dims_string() + ", expected [batch, sequence, hidden]");
+    }
+    const size_t batch = hidden.dims[0], seq = hidden.dims[1], dim = hidden.dims[2];
+    Tensor result;
+    switch (options.pooling) {
+      case Pooling::none:
+        result.dims = hidden.dims;
+        result.data = std::move(hidden.data);
+        break;
+      case Pooling::mean: {
+        result.dims = {static_cast<int64_t>(batch), static_cast<int64_t>(dim)};
+        result.data.resize(batch * dim);
+        const std::vector<int64_t>& mask = f.encoding.attention_mask;
+        for (size_t b = 0; b < batch; ++b) {
+          double count = 0;
+          for (size_t s = 0; s < seq; ++s) count += static_cast<double>(mask[b * seq + s]);
+          for (size_t k = 0; k < dim; ++k) {
+            double sum = 0;
+            for (size_t s = 0; s < seq; ++s) {
+              sum += static_cast<double>(hidden.data[(b * seq + s) * dim + k]) * static_cast<double>(mask[b * seq + s]);
+            }
+            result.data[b * dim + k] = static_cast<float>(sum / count);
+          }
+        }
+        break;
+      }
+      case Pooling::cls:
+      case Pooling::last_token: {
+        // Transformers.js slices position 0 or the last position (padding included, as it does).
+        const size_t pos = options.pooling == Pooling::cls ? 0 : seq - 1;
+        result.dims = {static_cast<int64_t>(batch), static_cast<int64_t>(dim)};
+        result.data.resize(batch * dim);
+        for (size_t b = 0; b < batch; ++b) {
+          const float* src = hidden.data.data() + (b * seq + pos) * dim;
+          std::copy(src, src + dim, result.data.data() + b * dim);
+        }
+        break;
+      }
+    }
+    if (options.normalize) {
+      const size_t width = static_cast<size_t>(result.dims.back());
+      for (size_t off = 0; off < result.data.size(); off += width) {
+        double norm = 0;
+        for (size_t k = 0; k < width; ++k) norm += static_cast<double>(result.data[off + k]) * result.data[off + k];
+        norm = std::sqrt(norm);
+        for (size_t k = 0; k < width; ++k) result.data[off + k] = static_cast<float>(result.data[off + k] / norm);
+      }
+    }
+    return Output(std::move(result));
+  }
+
+ private:
+  std::string output_name_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pipeline::Impl> make_feature_extraction(const std::filesystem::path& model,
+                                                        const PipelineOptions& options) {
+  return std::make_unique<FeatureExtraction>(model, options);
+}
+
+}  // namespace transformers

@@ -1,0 +1,103 @@
+// The pipeline() factory, task names and aliases, and the Pipeline handle (calls and dispose).
+#include <mutex>
+
+#include "pipelines/text_pipeline.hpp"
+#include "transformers/error.hpp"
+
+namespace transformers {
+
+namespace {
+struct TaskEntry {
+  const char* name;
+  const char* canonical;
+};
+// Canonical names first, then aliases (as Transformers.js' TASK_ALIASES).
+const TaskEntry kTasks[] = {
+    {"text-classification", "text-classification"},
+    {"feature-extraction", "feature-extraction"},
+    {"sentiment-analysis", "text-classification"},
+    {"embeddings", "feature-extraction"},
+};
+}  // namespace
+
+std::vector<std::string> supported_tasks() {
+  std::vector<std::string> out;
+  for (const auto& t : kTasks) out.push_back(t.name);
+  return out;
+}
+
+std::string canonical_task(std::string_view task) {
+  for (const auto& t : kTasks)
+    if (task == t.name) return t.canonical;
+  std::string known;
+  for (const auto& t : kTasks) {
+    known += known.empty() ? "" : ", ";
+    known += t.name;
+    if (std::string_view(t.name) != t.canonical) known += std::string(" (alias of ") + t.canonical + ")";
+  }
+  throw InvalidInputError("unknown task '" + std::string(task) + "'; known tasks: " + known);
+}
+
+Pipeline pipeline(std::string_view task, const std::filesystem::path& model, const PipelineOptions& options) {
+  const std::string canonical = canonical_task(task);
+  if (canonical == "text-classification") return Pipeline(make_text_classification(model, options));
+  return Pipeline(make_feature_extraction(model, options));
+}
+
+Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pipeline::Pipeline(Pipeline&&) noexcept = default;
+Pipeline& Pipeline::operator=(Pipeline&& other) noexcept {
+  if (this != &other) {
+    dispose();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+Pipeline::~Pipeline() { dispose(); }
+
+namespace {
+[[noreturn]] void throw_disposed(const Pipeline::Impl* impl) {
+  throw DisposedError(impl ? "the " + impl->task + " pipeline for " + impl->model_path.string() +
+                                 " has been disposed"
+                           : std::string("this pipeline has been moved from"));
+}
+}  // namespace
+
+Output Pipeline::operator()(std::string_view text, const CallOptions& options) const {
+  if (!impl_) throw_disposed(nullptr);
+  std::shared_lock lock(impl_->lifetime);
+  if (impl_->disposed) throw_disposed(impl_.get());
+  return impl_->run({std::string(text)}, false, options);
+}
+
+Output Pipeline::operator()(const std::vector<std::string>& texts, const CallOptions& options) const {
+  if (!impl_) throw_disposed(nullptr);
+  std::shared_lock lock(impl_->lifetime);
+  if (impl_->disposed) throw_disposed(impl_.get());
+  return impl_->run(texts, true, options);
+}
+
+void Pipeline::dispose() {
+  if (!impl_) return;
+  std::unique_lock lock(impl_->lifetime);  // waits for calls in flight
+  if (impl_->disposed) return;
+  impl_->session.reset();
+  impl_->tokenizer.reset();
+  impl_->disposed = true;
+}
+
+bool Pipeline::disposed() const { return !impl_ || impl_->disposed; }
+
+namespace {
+const Pipeline::Impl& live(const std::unique_ptr<Pipeline::Impl>& impl) {
+  if (!impl) throw_disposed(nullptr);
+  return *impl;
+}
+}  // namespace
+
+const std::string& Pipeline::task() const { return live(impl_).task; }
+const std::filesystem::path& Pipeline::model_path() const { return live(impl_).model_path; }
+const std::string& Pipeline::dtype() const { return live(impl_).dtype; }
+const std::filesystem::path& Pipeline::onnx_file() const { return live(impl_).onnx_file; }
+
+}  // namespace transformers

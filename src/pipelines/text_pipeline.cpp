@@ -1,0 +1,53 @@
+#include "pipelines/text_pipeline.hpp"
+
+#include "transformers/error.hpp"
+
+namespace transformers {
+
+Pipeline::Impl::Impl(std::string task_name, const std::filesystem::path& model, const PipelineOptions& options)
+    : task(std::move(task_name)), model_path(model) {
+  ModelFolder folder(model);
+  config = folder.config();
+  ModelFileRequest request;
+  request.dtype = options.dtype;
+  request.model_file_name = options.model_file_name;
+  dtype = folder.resolve_dtype(request);
+  onnx_file = folder.onnx_file(request);
+  tokenizer.emplace(Tokenizer::from_files(folder.tokenizer_json(), folder.tokenizer_config_json()));
+  session.emplace(onnx_file, options.session);
+  if (!session->has_input("input_ids")) {
+    throw ModelLoadError("the graph " + onnx_file.string() + " has no 'input_ids' input; a text pipeline needs it");
+  }
+}
+
+Pipeline::Impl::Forward Pipeline::Impl::forward(const std::vector<std::string>& texts,
+                                                const std::vector<std::string>& output_names) {
+  if (texts.empty()) throw InvalidInputError(task + ": no input texts");
+  EncodeOptions enc;
+  enc.padding = Padding::longest;
+  enc.truncation = true;
+  Forward f;
+  f.encoding = tokenizer->encode_batch(texts, enc);
+  const BatchEncoding& e = f.encoding;
+  const std::vector<int64_t> dims = {static_cast<int64_t>(e.batch), static_cast<int64_t>(e.seq_len)};
+  const size_t bytes = e.batch * e.seq_len * sizeof(int64_t);
+  std::vector<InputTensor> inputs;
+  inputs.push_back({"input_ids", ElementType::int64, dims, e.input_ids.data(), bytes});
+  if (session->has_input("attention_mask")) {
+    inputs.push_back({"attention_mask", ElementType::int64, dims, e.attention_mask.data(), bytes});
+  }
+  // Transformers.js feeds token_type_ids only when the graph takes them (zeros when the tokenizer has none).
+  std::vector<int64_t> zeros;
+  if (session->has_input("token_type_ids")) {
+    const int64_t* tt = e.token_type_ids.data();
+    if (e.token_type_ids.size() != e.input_ids.size()) {
+      zeros.assign(e.input_ids.size(), 0);
+      tt = zeros.data();
+    }
+    inputs.push_back({"token_type_ids", ElementType::int64, dims, tt, bytes});
+  }
+  f.outputs = session->run(inputs, output_names);
+  return f;
+}
+
+}  // namespace transformers

@@ -1,0 +1,48 @@
+// What every text pipeline shares: the model folder, the tokenizer, the session, and a dispose lock.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "transformers/engine.hpp"
+#include "transformers/model_folder.hpp"
+#include "transformers/pipeline.hpp"
+#include "transformers/tokenizer.hpp"
+
+namespace transformers {
+
+struct Pipeline::Impl {
+  Impl(std::string task, const std::filesystem::path& model, const PipelineOptions& options);
+  virtual ~Impl() = default;
+
+  // Runs the task on a batch of texts; `batched_input` says whether the caller passed a list.
+  virtual Output run(const std::vector<std::string>& texts, bool batched_input, const CallOptions& options) = 0;
+
+  // Tokenizes as Transformers.js' text pipelines do (padding: true, truncation: true) and runs the graph.
+  struct Forward {
+    BatchEncoding encoding;
+    std::vector<OutputTensor> outputs;
+  };
+  Forward forward(const std::vector<std::string>& texts, const std::vector<std::string>& output_names);
+
+  std::string task;
+  std::filesystem::path model_path;
+  std::string dtype;
+  std::filesystem::path onnx_file;
+  ModelConfig config;
+  std::optional<Tokenizer> tokenizer;
+  std::optional<Session> session;
+  bool disposed = false;
+  // Calls hold it shared; dispose() holds it exclusive, so it waits for calls in flight.
+  std::shared_mutex lifetime;
+};
+
+std::unique_ptr<Pipeline::Impl> make_text_classification(const std::filesystem::path& model,
+                                                         const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_feature_extraction(const std::filesystem::path& model,
+                                                        const PipelineOptions& options);
+
+}  // namespace transformers

@@ -1,0 +1,96 @@
+// Runs the real transformers-cpp binary and checks what a user sees.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "test_paths.hpp"
+#include "transformers/pipeline.hpp"
+
+using namespace transformers;
+
+namespace {
+struct Result {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+Result run_cli(const std::string& args) {
+  const std::string cmd = std::string(TRANSFORMERS_CLI_PATH) + " " + args + " 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  Result r{-1, ""};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
+  const int status = pclose(f);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+const std::string kSentiment = fixtures::model("tiny-bert-sentiment").string();
+const std::string kEmbedder = fixtures::model("tiny-bert-embedder").string();
+}  // namespace
+
+TEST(Cli, RunJsonEqualsTheLibrary) {
+  const Result r = run_cli("run text-classification --model " + kSentiment + " --json 'I love this'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto got = nlohmann::json::parse(r.out);
+  const auto want = nlohmann::json::parse(pipeline("text-classification", kSentiment)("I love this").to_json());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["label"], want[0]["label"]);
+  EXPECT_DOUBLE_EQ(got[0]["score"].get<double>(), want[0]["score"].get<double>());
+}
+
+TEST(Cli, RunReadsLinesFromStdinAsABatch) {
+  const std::string cmd = "run feature-extraction --model " + kEmbedder + " --pooling mean --normalize --json";
+  const std::string full = "printf 'first line\\nsecond one\\n' | " + std::string(TRANSFORMERS_CLI_PATH) + " " + cmd;
+  FILE* f = popen(full.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  ASSERT_EQ(pclose(f), 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["dims"][0], 2);
+}
+
+TEST(Cli, UnknownTaskExitsWithUsageErrorListingTasks) {
+  const Result r = run_cli("run summarization --model " + kSentiment + " hi");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("unknown task 'summarization'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("feature-extraction"), std::string::npos) << r.out;
+}
+
+TEST(Cli, MissingModelFolderIsNamed) {
+  const Result r = run_cli("run text-classification --model /no/such/folder hi");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("/no/such/folder"), std::string::npos) << r.out;
+}
+
+TEST(Cli, UnknownOptionIsRefused) {
+  const Result r = run_cli("run text-classification --model " + kSentiment + " --topk 2 hi");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--topk"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectShowsGraphAndOpset) {
+  const Result r = run_cli("inspect " + kSentiment);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("model_type    bert"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("input   input_ids"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("output  logits"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ai.onnx="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1=POSITIVE"), std::string::npos) << r.out;
+}
+
+TEST(Cli, BenchJsonHasEveryField) {
+  const Result r = run_cli("bench text-classification --model " + kSentiment + " --batch 2 --seq 8 --runs 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* k : {"impl", "task", "batch", "seq", "runs", "threads", "load_ms", "first_run_ms", "p50_ms", "p90_ms",
+                        "seqs_per_s", "rss_mib"}) {
+    EXPECT_TRUE(j.contains(k)) << k;
+  }
+  EXPECT_EQ(j["batch"], 2);
+  EXPECT_GT(j["rss_mib"]["after_load"].get<double>(), 0.0);
+}

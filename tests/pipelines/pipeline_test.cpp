@@ -1,0 +1,181 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "test_paths.hpp"
+#include "transformers/error.hpp"
+#include "transformers/pipeline.hpp"
+
+using namespace transformers;
+
+namespace {
+template <class E>
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "(no exception)";
+}
+const auto kSentiment = fixtures::model("tiny-bert-sentiment");
+const auto kEmbedder = fixtures::model("tiny-bert-embedder");
+}  // namespace
+
+TEST(Pipeline, UnknownTaskListsTheKnownOnes) {
+  const auto msg = message_of<InvalidInputError>([] { pipeline("text-generation", kSentiment); });
+  EXPECT_NE(msg.find("unknown task 'text-generation'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("text-classification"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("feature-extraction"), std::string::npos) << msg;
+}
+
+TEST(Pipeline, AliasesResolve) {
+  EXPECT_EQ(canonical_task("sentiment-analysis"), "text-classification");
+  EXPECT_EQ(canonical_task("embeddings"), "feature-extraction");
+  Pipeline p = pipeline("sentiment-analysis", kSentiment);
+  EXPECT_EQ(p.task(), "text-classification");
+  EXPECT_EQ(p.dtype(), "fp32");
+  EXPECT_EQ(p.onnx_file().filename(), "model.onnx");
+}
+
+TEST(Pipeline, MissingDtypeFileNamesPath) {
+  PipelineOptions o;
+  o.dtype = "q4";
+  const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", kSentiment, o); });
+  EXPECT_NE(msg.find("model_q4.onnx"), std::string::npos) << msg;
+}
+
+TEST(Pipeline, UnknownDtypeIsRefused) {
+  PipelineOptions o;
+  o.dtype = "fp64";
+  EXPECT_THROW(pipeline("text-classification", kSentiment, o), InvalidInputError);
+}
+
+TEST(Pipeline, DisposeIsIdempotentAndLaterCallsFailClearly) {
+  Pipeline p = pipeline("text-classification", kSentiment);
+  EXPECT_FALSE(p.disposed());
+  p("hello");
+  p.dispose();
+  p.dispose();
+  EXPECT_TRUE(p.disposed());
+  const auto msg = message_of<DisposedError>([&] { p("hello"); });
+  EXPECT_NE(msg.find("disposed"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("tiny-bert-sentiment"), std::string::npos) << msg;
+}
+
+TEST(Pipeline, InvalidUtf8IsAnInputErrorAndThePipelineStaysUsable) {
+  Pipeline p = pipeline("text-classification", kSentiment);
+  EXPECT_THROW(p(std::string("bad \xff\xfe bytes")), InvalidInputError);
+  EXPECT_THROW(p(std::vector<std::string>{"fine", "\xc3"}), InvalidInputError);
+  EXPECT_EQ(p("still works").labels().size(), 1u);
+}
+
+TEST(Pipeline, EmptyBatchIsAnInputError) {
+  Pipeline p = pipeline("feature-extraction", kEmbedder);
+  EXPECT_THROW(p(std::vector<std::string>{}), InvalidInputError);
+}
+
+TEST(Pipeline, NegativeTopKIsRefused) {
+  Pipeline p = pipeline("text-classification", kSentiment);
+  CallOptions o;
+  o.top_k = -1;
+  EXPECT_THROW(p("x", o), InvalidInputError);
+}
+
+TEST(TextClassification, FunctionToApplyOverridesTheDefault) {
+  Pipeline p = pipeline("text-classification", kSentiment);
+  CallOptions raw;
+  raw.top_k = std::nullopt;
+  raw.function_to_apply = FunctionToApply::none;
+  CallOptions sig = raw;
+  sig.function_to_apply = FunctionToApply::sigmoid;
+  CallOptions soft = raw;
+  soft.function_to_apply = FunctionToApply::softmax;
+  const auto logits = p("what a film", raw).labels()[0];
+  const auto sigmoid = p("what a film", sig).labels()[0];
+  const auto softmax = p("what a film", soft).labels()[0];
+  ASSERT_EQ(logits.size(), 2u);
+  double sum = 0;
+  for (const auto& l : softmax) sum += l.score;
+  EXPECT_NEAR(sum, 1.0, 1e-6);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(logits[i].label, sigmoid[i].label);
+    EXPECT_NEAR(sigmoid[i].score, 1.0 / (1.0 + std::exp(-logits[i].score)), 1e-6);
+  }
+  // Softmax over two logits is the sigmoid of their difference.
+  EXPECT_NEAR(softmax[0].score, 1.0 / (1.0 + std::exp(-(logits[0].score - logits[1].score))), 1e-6);
+}
+
+TEST(TextClassification, BatchOfMixedLengthsEqualsSingleCalls) {
+  Pipeline p = pipeline("text-classification", kSentiment);
+  const std::vector<std::string> texts = {"short", "a much longer sentence with many more words in it than the first",
+                                          "", "mid length text here"};
+  CallOptions all;
+  all.top_k = std::nullopt;
+  const auto batched = p(texts, all).labels();
+  ASSERT_EQ(batched.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto single = p(texts[i], all).labels()[0];
+    ASSERT_EQ(single.size(), batched[i].size());
+    for (size_t k = 0; k < single.size(); ++k) {
+      EXPECT_EQ(single[k].label, batched[i][k].label);
+      EXPECT_NEAR(single[k].score, batched[i][k].score, 1e-5) << texts[i];
+    }
+  }
+}
+
+TEST(FeatureExtraction, PoolingShapesAndNormalisation) {
+  Pipeline p = pipeline("embeddings", kEmbedder);
+  CallOptions none;
+  const Tensor tokens = p(std::vector<std::string>{"one two three", "four"}, none).tensor();
+  ASSERT_EQ(tokens.rank(), 3u);
+  EXPECT_EQ(tokens.dims[0], 2);
+  CallOptions mean;
+  mean.pooling = Pooling::mean;
+  mean.normalize = true;
+  const Tensor pooled = p(std::vector<std::string>{"one two three", "four"}, mean).tensor();
+  ASSERT_EQ(pooled.dims, (std::vector<int64_t>{2, tokens.dims[2]}));
+  for (size_t b = 0; b < 2; ++b) {
+    double norm = 0;
+    for (float v : pooled.row(b)) norm += double(v) * v;
+    EXPECT_NEAR(std::sqrt(norm), 1.0, 1e-5);
+  }
+  CallOptions cls;
+  cls.pooling = Pooling::cls;
+  const Tensor first = p("one two three", cls).tensor();
+  ASSERT_EQ(first.dims, (std::vector<int64_t>{1, tokens.dims[2]}));
+  for (int64_t k = 0; k < tokens.dims[2]; ++k) EXPECT_FLOAT_EQ(first.data[k], tokens.data[k]);
+}
+
+TEST(FeatureExtraction, ClassifierGraphIsRefusedClearly) {
+  const auto msg = message_of<ModelLoadError>([] { pipeline("feature-extraction", kSentiment); });
+  EXPECT_NE(msg.find("last_hidden_state"), std::string::npos) << msg;
+}
+
+TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
+  Pipeline p = pipeline("text-classification", kSentiment);
+  std::atomic<int> ok{0}, disposed{0}, other{0};
+  std::atomic<bool> started{false};
+  std::thread worker([&] {
+    for (int i = 0; i < 200; ++i) {
+      try {
+        started = true;
+        p(std::vector<std::string>(8, "a sentence that takes a little while to run"));
+        ++ok;
+      } catch (const DisposedError&) {
+        ++disposed;
+      } catch (...) {
+        ++other;
+      }
+    }
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  p.dispose();
+  worker.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(ok.load() + disposed.load(), 200);
+  EXPECT_GT(disposed.load(), 0);
+}
