@@ -1,0 +1,31 @@
+// The README's library example, compiled with the project so that it stays true.
+// usage: example_classify CLASSIFIER_DIR EMBEDDER_DIR
+#include <iostream>
+#include <transformers/transformers.hpp>
+
+namespace tf = transformers;
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: example_classify CLASSIFIER_DIR EMBEDDER_DIR\n";
+    return 2;
+  }
+  try {
+    auto classify = tf::pipeline("sentiment-analysis", argv[1], {.dtype = "fp32"});
+    tf::Output out = classify("I love this!");
+    for (const auto& l : out.labels()[0]) std::cout << l.label << " " << l.score << "\n";
+    std::cout << out.to_json() << "\n";
+
+    auto many = classify({"good", "bad"}, {.top_k = 2});
+    std::cout << many.to_json() << "\n";
+    classify.dispose();
+
+    auto embed = tf::pipeline("feature-extraction", argv[2]);
+    tf::Tensor e = embed({"first text", "second"}, {.pooling = tf::Pooling::mean, .normalize = true}).tensor();
+    std::cout << "embeddings " << e.dims_string() << "\n";
+  } catch (const tf::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
