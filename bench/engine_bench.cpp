@@ -47,6 +47,10 @@ void configure() {
 }
 
 void BM_RawOnnxRuntime(benchmark::State& state) {
+  // ONNX Runtime keeps one environment per process: let ours (with its global pool) be created first,
+  // then this one shares it; the raw session below still runs on its own per-session pool.
+  configure();
+  { tf::Session warm(model_file()); }
   Ort::Env env(ORT_LOGGING_LEVEL_WARNING, "raw");
   Ort::SessionOptions so;
   so.SetIntraOpNumThreads(kThreads);
