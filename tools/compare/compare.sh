@@ -12,7 +12,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 
 model="" task="" runs=20 threads="$(nproc)" sizes="1x16 1x128 8x128" json_out=""
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model="$2"; shift 2 ;;
@@ -42,17 +42,16 @@ if [ ! -d "$repo/tools/node/node_modules/@huggingface/transformers" ]; then
   echo "compare.sh: Transformers.js missing: (cd tools/node && npm ci)" >&2; exit 2
 fi
 
-results="$(mktemp)"
-trap 'rm -f "$results"' EXIT
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
 bench_js=(node --expose-gc "$repo/tools/compare/bench_transformersjs.mjs" --task "$task" --model "$model" --runs "$runs" --threads "$threads")
 
-run() {  # label command...: appends the command's last JSON line to $results
+n=0
+run() {  # label command...: keeps the command's stdout (its JSON object, possibly after log lines)
   local label=$1; shift
   echo "[compare] $label" >&2
-  local out
-  if ! out="$("$@")"; then echo "[compare] $label failed" >&2; return 0; fi
-  out="$(printf '%s\n' "$out" | grep '^{' | tail -n 1)"
-  [ -n "$out" ] && printf '%s\n' "$out" >> "$results" || echo "[compare] $label printed no JSON" >&2
+  n=$((n + 1))
+  "$@" > "$results/$(printf %03d $n).out" || { echo "[compare] $label failed" >&2; rm -f "$results/$(printf %03d $n).out"; }
 }
 
 for size in $sizes; do
@@ -62,12 +61,24 @@ for size in $sizes; do
   run "onnxruntime-node ${size}" "${bench_js[@]}" --batch "$b" --seq "$s" --raw
 done
 
-[ -n "$json_out" ] && cp "$results" "$json_out"
-
-node - "$results" "$task" "$model" "$runs" "$threads" <<'EOF'
+node - "$results" "$task" "$model" "$runs" "$threads" "$json_out" <<'EOF'
 const fs = require('fs');
-const [file, task, model, runs, threads] = process.argv.slice(2);
-const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const path = require('path');
+const [dir, task, model, runs, threads, jsonOut] = process.argv.slice(2);
+const rows = [];
+for (const f of fs.readdirSync(dir).sort()) {
+  const text = fs.readFileSync(path.join(dir, f), 'utf8');
+  // The last JSON object in the output: from the last line that starts with '{' to the end.
+  const nl = text.lastIndexOf('\n{');
+  const start = nl >= 0 ? nl + 1 : text.startsWith('{') ? 0 : -1;
+  try {
+    if (start < 0) throw new Error('no JSON object');
+    rows.push(JSON.parse(text.slice(start)));
+  } catch (e) {
+    console.error(`[compare] unreadable bench output ${f}: ${e.message}`);
+  }
+}
+if (jsonOut) fs.writeFileSync(jsonOut, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 const f = (x, d = 2) => (typeof x === 'number' && isFinite(x) ? x.toFixed(d) : 'n/a');
 const sizes = [...new Set(rows.map((r) => `${r.batch}x${r.seq}`))];
 const out = [];
