@@ -66,12 +66,16 @@ class Tokenizer {
   std::optional<int64_t> token_to_id(std::string_view token) const;
   std::optional<std::string> id_to_token(int64_t id) const;
   size_t vocab_size() const;
+  // SIZE_MAX when tokenizer_config.json sets no limit (absent, or a huge value such as 1e30).
   size_t model_max_length() const;
+  // -1 when the tokenizer has no pad token (pad_token, else eos_token); padding then throws.
   int64_t pad_token_id() const;
 
  private:
   struct Impl;
   explicit Tokenizer(std::unique_ptr<Impl> impl);
+  static Tokenizer from_json_labeled(std::string_view tokenizer_json, std::string_view tokenizer_config_json,
+                                     const std::string& tokenizer_label, const std::string& config_label);
   std::unique_ptr<Impl> impl_;
 };
 

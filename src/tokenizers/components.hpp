@@ -1,0 +1,194 @@
+// The pieces a tokenizer.json is made of, each behind a small interface and built from its JSON by
+// a factory that rejects unknown types: normalizer -> pre-tokenizer -> model -> post-processor,
+// and a decoder for the way back. Internal to the tokenizer layer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "unicode.hpp"
+
+namespace transformers::tokenizers {
+
+using json = nlohmann::json;
+
+// Names the file a configuration came from, for error messages.
+class JsonSource {
+ public:
+  explicit JsonSource(std::string file_label) : label_(std::move(file_label)) {}
+  const std::string& label() const { return label_; }
+  // Throws ModelLoadError "<label>: <component>: <message>".
+  [[noreturn]] void fail(std::string_view component, std::string_view message) const;
+
+ private:
+  std::string label_;
+};
+
+// Typed access to the fields of one component's JSON object; errors name file, component, field.
+class Fields {
+ public:
+  Fields(const json& object, const JsonSource& source, std::string component);
+
+  // nullptr when the field is absent or null.
+  const json* find(std::string_view key) const;
+  const json& require(std::string_view key) const;
+  bool boolean(std::string_view key, bool fallback) const;
+  std::optional<bool> optional_boolean(std::string_view key) const;
+  std::string string(std::string_view key) const;
+  std::string string_or(std::string_view key, std::string_view fallback) const;
+  std::optional<std::string> optional_string(std::string_view key) const;
+  uint64_t unsigned_or(std::string_view key, uint64_t fallback) const;
+  int64_t integer(std::string_view key) const;
+  const json& object(std::string_view key) const;
+  const json& array(std::string_view key) const;
+
+  [[noreturn]] void fail(std::string_view field, std::string_view problem) const;
+  const std::string& component() const { return component_; }
+  const JsonSource& source() const { return source_; }
+  const json& raw() const { return object_; }
+
+ private:
+  const json& object_;
+  const JsonSource& source_;
+  std::string component_;
+};
+
+const char* json_type_name(const json& j);
+
+// Half-open range of code point indices into a NormalizedString.
+struct Range {
+  size_t begin = 0;
+  size_t end = 0;
+  size_t size() const { return end - begin; }
+  bool empty() const { return begin == end; }
+};
+
+// One token: its id, its string (a view into storage owned by the tokenizer) and where it came from.
+struct Piece {
+  int64_t id = 0;
+  std::string_view token;
+  Span offsets;  // byte offsets into the original text; {0,0} for added special tokens
+};
+
+// Transparent hashing so that std::string_view lookups do not allocate.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using TokenMap = std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>>;
+
+// The id <-> token tables a model owns; the tokenizer adds its added tokens to them (as
+// Transformers.js does), so models see added tokens as vocabulary.
+class Vocab {
+ public:
+  // Adds or re-points a token; false (and no change) for unusable ids (negative, absurdly sparse).
+  bool set(std::string_view token, int64_t id);
+  const int64_t* find(std::string_view token) const {
+    auto it = map_.find(token);
+    return it == map_.end() ? nullptr : &it->second;
+  }
+  // The stored entry (stable address) or nullptr.
+  const TokenMap::value_type* entry(std::string_view token) const {
+    auto it = map_.find(token);
+    return it == map_.end() ? nullptr : &*it;
+  }
+  // The stored key for a token (stable address), or empty view.
+  std::string_view key(std::string_view token) const {
+    auto it = map_.find(token);
+    return it == map_.end() ? std::string_view{} : std::string_view(it->first);
+  }
+  // Token for an id, or nullopt for a hole / out of range.
+  std::optional<std::string_view> token(int64_t id) const {
+    if (id < 0 || static_cast<uint64_t>(id) >= by_id_.size() || !by_id_[static_cast<size_t>(id)].second)
+      return std::nullopt;
+    return by_id_[static_cast<size_t>(id)].first;
+  }
+  size_t size() const { return map_.size(); }
+  size_t id_capacity() const { return by_id_.size(); }
+  size_t max_token_bytes() const { return max_token_bytes_; }
+  void reserve(size_t n) { map_.reserve(n); }
+
+ private:
+  TokenMap map_;
+  std::vector<std::pair<std::string_view, bool>> by_id_;
+  size_t max_token_bytes_ = 0;
+};
+
+class Normalizer {
+ public:
+  virtual ~Normalizer() = default;
+  virtual void normalize(NormalizedString& text) const = 0;
+};
+
+class PreTokenizer {
+ public:
+  virtual ~PreTokenizer() = default;
+  // Appends the words of text[range] to `words`.
+  virtual void pre_tokenize(const NormalizedString& text, Range range, std::vector<Range>& words) const = 0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // Appends the pieces of one pre-tokenized word.
+  virtual void tokenize(const NormalizedString& text, Range word, std::vector<Piece>& out) const = 0;
+  Vocab& vocab() { return vocab_; }
+  const Vocab& vocab() const { return vocab_; }
+  // The string emitted for unknown words (empty if the model has none) and its id (or -1).
+  virtual std::string_view unk_token() const { return {}; }
+  virtual int64_t unk_token_id() const { return -1; }
+  // Called once after the tokenizer added its added tokens to the vocabulary.
+  virtual void finalize() {}
+
+ protected:
+  Vocab vocab_;
+};
+
+// Resolves a token string to the id Transformers.js gives it (added tokens first, then the
+// vocabulary, then the unknown token).
+class TokenResolver {
+ public:
+  virtual ~TokenResolver() = default;
+  virtual int64_t resolve(std::string_view token) const = 0;
+  // A stable view of a token string kept alive by the tokenizer.
+  virtual std::string_view intern(std::string_view token) = 0;
+};
+
+class PostProcessor {
+ public:
+  virtual ~PostProcessor() = default;
+  // Combines sequence A (and B when not null) into `out` with matching `type_ids`.
+  virtual void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
+                       std::vector<Piece>& out, std::vector<int64_t>& type_ids) const = 0;
+};
+
+class Decoder {
+ public:
+  virtual ~Decoder() = default;
+  // Transforms the token strings in place; the tokenizer joins them.
+  virtual void decode_chain(std::vector<std::string>& tokens) const = 0;
+};
+
+// Factories: null JSON gives nullptr; unknown `type` or mistyped fields throw ModelLoadError.
+std::unique_ptr<Normalizer> create_normalizer(const json& config, const JsonSource& source,
+                                              std::string_view component = "normalizer");
+std::unique_ptr<PreTokenizer> create_pre_tokenizer(const json& config, const JsonSource& source,
+                                                   std::string_view component = "pre_tokenizer");
+std::unique_ptr<Model> create_model(const json& config, const JsonSource& source);
+std::unique_ptr<PostProcessor> create_post_processor(const json& config, const JsonSource& source,
+                                                     TokenResolver& resolver,
+                                                     std::string_view component = "post_processor");
+std::unique_ptr<Decoder> create_decoder(const json& config, const JsonSource& source,
+                                        std::string_view component = "decoder");
+
+// Transformers.js clean_up_tokenization: removes the space before . ? ! , and contractions.
+std::string clean_up_tokenization(std::string_view text);
+
+}  // namespace transformers::tokenizers

@@ -1,0 +1,86 @@
+// Normalizers. Supported: BertNormalizer.
+#include "components.hpp"
+
+namespace transformers::tokenizers {
+namespace {
+
+class BertNormalizer final : public Normalizer {
+ public:
+  explicit BertNormalizer(const Fields& f)
+      // Transformers.js tests these fields for truthiness: absent means off.
+      : clean_text_(f.boolean("clean_text", false)),
+        handle_chinese_chars_(f.boolean("handle_chinese_chars", false)),
+        strip_accents_(f.optional_boolean("strip_accents")),
+        lowercase_(f.boolean("lowercase", false)) {}
+
+  void normalize(NormalizedString& s) const override {
+    if (clean_text_) clean_text(s);
+    if (handle_chinese_chars_) pad_chinese_chars(s);
+    if (lowercase_) {
+      unicode::to_lower_js(s);
+      if (strip_accents_ != false) strip_accents(s);  // null follows lowercase
+    } else if (strip_accents_ == true) {
+      strip_accents(s);
+    }
+  }
+
+ private:
+  static void clean_text(NormalizedString& s) {
+    size_t w = 0;
+    for (size_t r = 0; r < s.text.size(); ++r) {
+      char32_t c = s.text[r];
+      if (c == 0 || c == 0xFFFD) continue;
+      if (c != '\t' && c != '\n' && c != '\r' && unicode::is_other_control(c)) continue;
+      if (unicode::is_js_whitespace(c)) c = ' ';
+      s.text[w] = c;
+      s.align[w] = s.align[r];
+      ++w;
+    }
+    s.text.resize(w);
+    s.align.resize(w);
+  }
+
+  static void pad_chinese_chars(NormalizedString& s) {
+    size_t count = 0;
+    for (char32_t c : s.text) count += unicode::is_bmp_chinese_char(c);
+    if (count == 0) return;
+    NormalizedString out;
+    out.text.reserve(s.size() + 2 * count);
+    out.align.reserve(s.size() + 2 * count);
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char32_t c = s.text[i];
+      if (unicode::is_bmp_chinese_char(c)) {
+        out.push_back(' ', s.align[i]);
+        out.push_back(c, s.align[i]);
+        out.push_back(' ', s.align[i]);
+      } else {
+        out.push_back(c, s.align[i]);
+      }
+    }
+    s = std::move(out);
+  }
+
+  // text.normalize("NFD").replace(/\p{Mn}/gu, "")
+  static void strip_accents(NormalizedString& s) {
+    unicode::nfd(s);
+    unicode::remove_if(s, unicode::is_nonspacing_mark);
+  }
+
+  bool clean_text_;
+  bool handle_chinese_chars_;
+  std::optional<bool> strip_accents_;
+  bool lowercase_;
+};
+
+}  // namespace
+
+std::unique_ptr<Normalizer> create_normalizer(const json& config, const JsonSource& source, std::string_view component) {
+  if (config.is_null()) return nullptr;
+  Fields f(config, source, std::string(component));
+  const std::string type = f.string("type");
+  Fields typed(config, source, std::string(component) + " (" + type + ")");
+  if (type == "BertNormalizer") return std::make_unique<BertNormalizer>(typed);
+  f.fail("type", "names an unsupported normalizer \"" + type + "\"");
+}
+
+}  // namespace transformers::tokenizers

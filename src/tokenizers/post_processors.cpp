@@ -1,0 +1,122 @@
+// Post-processors. Supported: TemplateProcessing, BertProcessing.
+#include <string>
+
+#include "components.hpp"
+
+namespace transformers::tokenizers {
+namespace {
+
+struct SpecialPiece {
+  Piece piece;
+  int64_t type_id = 0;
+};
+
+SpecialPiece special_piece(std::string_view token, int64_t type_id, TokenResolver& r) {
+  // Transformers.js emits the token string and maps it through the vocabulary afterwards.
+  return {Piece{r.resolve(token), r.intern(token), Span{}}, type_id};
+}
+
+class TemplateProcessing final : public PostProcessor {
+ public:
+  TemplateProcessing(const Fields& f, TokenResolver& r)
+      : single_(parse(f, "single", r)), pair_(parse(f, "pair", r)) {}
+
+  void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
+               std::vector<Piece>& out, std::vector<int64_t>& type_ids) const override {
+    const auto& tmpl = b ? pair_ : single_;
+    for (const Item& item : tmpl) {
+      if (item.kind == Item::special_token) {
+        if (!add_special_tokens) continue;
+        out.push_back(item.special.piece);
+        type_ids.push_back(item.special.type_id);
+      } else {
+        const std::vector<Piece>* seq = item.kind == Item::seq_a ? &a : b;
+        if (!seq) continue;
+        out.insert(out.end(), seq->begin(), seq->end());
+        type_ids.insert(type_ids.end(), seq->size(), item.special.type_id);
+      }
+    }
+  }
+
+ private:
+  struct Item {
+    enum Kind { special_token, seq_a, seq_b } kind = special_token;
+    SpecialPiece special;  // for sequences only type_id is used
+  };
+
+  static std::vector<Item> parse(const Fields& f, std::string_view key, TokenResolver& r) {
+    const json* arr = f.find(key);
+    if (!arr) return {};
+    if (!arr->is_array()) f.fail(key, std::string("must be an array, got ") + json_type_name(*arr));
+    std::vector<Item> items;
+    const std::string field(key);
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const json& el = (*arr)[i];
+      const std::string where = field + "[" + std::to_string(i) + "]";
+      if (!el.is_object()) f.fail(where, std::string("must be an object, got ") + json_type_name(el));
+      Item item;
+      if (auto it = el.find("SpecialToken"); it != el.end()) {
+        Fields sf(*it, f.source(), f.component() + " " + where + ".SpecialToken");
+        item.kind = Item::special_token;
+        item.special = special_piece(sf.string("id"), sf.integer("type_id"), r);
+      } else if (auto it2 = el.find("Sequence"); it2 != el.end()) {
+        Fields sf(*it2, f.source(), f.component() + " " + where + ".Sequence");
+        const std::string id = sf.string("id");
+        if (id != "A" && id != "B") sf.fail("id", "must be \"A\" or \"B\", got \"" + id + "\"");
+        item.kind = id == "A" ? Item::seq_a : Item::seq_b;
+        item.special.type_id = sf.integer("type_id");
+      } else {
+        f.fail(where, "must hold \"SpecialToken\" or \"Sequence\"");
+      }
+      items.push_back(item);
+    }
+    return items;
+  }
+
+  std::vector<Item> single_;
+  std::vector<Item> pair_;
+};
+
+class BertProcessing final : public PostProcessor {
+ public:
+  BertProcessing(const Fields& f, TokenResolver& r) : cls_(parse(f, "cls", r)), sep_(parse(f, "sep", r)) {}
+
+  void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
+               std::vector<Piece>& out, std::vector<int64_t>& type_ids) const override {
+    if (add_special_tokens) out.push_back(cls_);
+    out.insert(out.end(), a.begin(), a.end());
+    if (add_special_tokens) out.push_back(sep_);
+    type_ids.assign(out.size(), 0);
+    if (b) {
+      out.insert(out.end(), b->begin(), b->end());
+      if (add_special_tokens) out.push_back(sep_);
+      type_ids.resize(out.size(), 1);
+    }
+  }
+
+ private:
+  static Piece parse(const Fields& f, std::string_view key, TokenResolver& r) {
+    const json& v = f.array(key);
+    if (v.size() != 2 || !v[0].is_string())
+      f.fail(key, "must be a [token, id] pair");
+    return special_piece(v[0].get<std::string>(), 0, r).piece;
+  }
+
+  Piece cls_;
+  Piece sep_;
+};
+
+}  // namespace
+
+std::unique_ptr<PostProcessor> create_post_processor(const json& config, const JsonSource& source,
+                                                     TokenResolver& resolver, std::string_view component) {
+  if (config.is_null()) return nullptr;
+  Fields f(config, source, std::string(component));
+  const std::string type = f.string("type");
+  Fields typed(config, source, std::string(component) + " (" + type + ")");
+  if (type == "TemplateProcessing") return std::make_unique<TemplateProcessing>(typed, resolver);
+  if (type == "BertProcessing") return std::make_unique<BertProcessing>(typed, resolver);
+  f.fail("type", "names an unsupported post-processor \"" + type + "\"");
+}
+
+}  // namespace transformers::tokenizers

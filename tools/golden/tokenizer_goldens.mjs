@@ -1,0 +1,194 @@
+// Golden outputs of Transformers.js 4.3.1 tokenizers, for the C++ tokenizer parity tests.
+//
+// Regenerate (one command, from the repository root):
+//   node tools/golden/tokenizer_goldens.mjs
+// (it resolves @huggingface/transformers from tools/node/node_modules; run `npm ci` there first).
+//
+// Reads   tests/fixtures/tokenizers/corpus.json
+// Writes  tests/fixtures/tokenizers/<variant>/ (tokenizer fixtures derived from bert-uncased-5k)
+//         tests/fixtures/tokenizers/golden/<fixture>.json
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const require = createRequire(path.join(root, 'tools', 'node', 'package.json'));
+const { AutoTokenizer, env } = await import(require.resolve('@huggingface/transformers'));
+
+const tjsVersion = JSON.parse(fs.readFileSync(path.join(root, 'tools', 'node', 'node_modules', '@huggingface', 'transformers', 'package.json'), 'utf8')).version;
+const fixturesDir = path.join(root, 'tests', 'fixtures', 'tokenizers');
+const goldenDir = path.join(fixturesDir, 'golden');
+
+env.allowRemoteModels = false;
+env.allowLocalModels = true;
+env.useFSCache = false;
+env.useBrowserCache = false;
+env.localModelPath = fixturesDir + path.sep;
+
+const readJson = (p) => JSON.parse(fs.readFileSync(p, 'utf8'));
+const writeJson = (p, v) => fs.writeFileSync(p, JSON.stringify(v, null, 2) + '\n');
+
+// ---------------------------------------------------------------------------------------------
+// Derived fixtures: small variations of bert-uncased-5k that exercise the other code paths.
+function deriveFixtures() {
+  const base = readJson(path.join(fixturesDir, 'bert-uncased-5k', 'tokenizer.json'));
+  const baseConfig = readJson(path.join(fixturesDir, 'bert-uncased-5k', 'tokenizer_config.json'));
+  const clone = (x) => JSON.parse(JSON.stringify(x));
+  const write = (name, tok, cfg) => {
+    fs.mkdirSync(path.join(fixturesDir, name), { recursive: true });
+    writeJson(path.join(fixturesDir, name, 'tokenizer.json'), tok);
+    writeJson(path.join(fixturesDir, name, 'tokenizer_config.json'), cfg);
+  };
+  const addVocab = (tok, words) => {
+    let next = Math.max(...Object.values(tok.model.vocab)) + 1;
+    for (const w of words) if (!(w in tok.model.vocab)) tok.model.vocab[w] = next++;
+  };
+
+  // Cased: no lowercasing, accents kept; TemplateProcessing; no decoder cleanup; max length 64.
+  {
+    const tok = clone(base);
+    tok.normalizer = { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: false, lowercase: false };
+    tok.post_processor = {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
+             { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }],
+      special_tokens: { '[CLS]': { id: '[CLS]', ids: [101], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [102], tokens: ['[SEP]'] } },
+    };
+    tok.decoder = { type: 'WordPiece', prefix: '##', cleanup: false };
+    addVocab(tok, ['Hello', 'World', 'The', 'This', 'Café', 'caf', '##é', 'na', '##ï', 'São', 'Paulo', 'Zürich', 'BERT', 'I', 'He', 'Don',
+                   'France', 'Paris', '##É', 'É', 'Ο', '##Δ', '##Ο', '##Σ', 'İ', '##stanbul', 'Visit', 'Price', 'Wait', 'Family']);
+    write('bert-cased-5k', tok, { ...baseConfig, do_lower_case: false, model_max_length: 64, clean_up_tokenization_spaces: false });
+  }
+
+  // Added tokens: non-special and special ones, lstrip/rstrip, normalized; padding on the left;
+  // model_max_length "no limit" (the int(1e30) Hugging Face writes); pad_token as an AddedToken.
+  {
+    const tok = clone(base);
+    const vocabSize = Object.keys(tok.model.vocab).length;
+    const extra = [
+      { content: '<special1>', special: true, lstrip: true, rstrip: true, normalized: false },
+      { content: 'Hello World', special: false, lstrip: false, rstrip: false, normalized: true },
+      { content: '[NEW]', special: false, lstrip: true, rstrip: true, normalized: false },
+      { content: 'naïve-token', special: false, lstrip: false, rstrip: false, normalized: false },
+      { content: '<extra>', special: false, lstrip: false, rstrip: false, normalized: false },
+    ];
+    extra.forEach((t, i) => tok.added_tokens.push({ id: vocabSize + i, content: t.content, single_word: false, lstrip: t.lstrip,
+                                                    rstrip: t.rstrip, normalized: t.normalized, special: t.special }));
+    write('bert-added-tokens', tok, {
+      ...baseConfig,
+      model_max_length: 1000000000000000019884624838656,
+      padding_side: 'left',
+      pad_token: { __type: 'AddedToken', content: '[PAD]', lstrip: false, normalized: false, rstrip: false, single_word: false },
+      additional_special_tokens: ['<extra>'],
+    });
+  }
+
+  // Raw: no clean_text / chinese handling, strip_accents without lowercase, no post-processor;
+  // no model_max_length and no pad_token (eos_token is used for padding).
+  {
+    const tok = clone(base);
+    tok.normalizer = { type: 'BertNormalizer', clean_text: false, handle_chinese_chars: false, strip_accents: true, lowercase: false };
+    tok.post_processor = null;
+    const cfg = clone(baseConfig);
+    delete cfg.model_max_length;
+    delete cfg.pad_token;
+    cfg.eos_token = '[SEP]';
+    write('bert-raw-5k', tok, cfg);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k'];
+const corpus = readJson(path.join(fixturesDir, 'corpus.json'));
+
+const tryOr = (f) => {
+  try {
+    return f();
+  } catch (e) {
+    return { error: String(e.message ?? e) };
+  }
+};
+const decodeBoth = (tokenizer, ids) => ({
+  decode: ids.length ? tokenizer.decode(ids) : null,
+  decode_skip: ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : null,
+});
+
+function encodeOne(tokenizer, text, textPair, options) {
+  const out = tokenizer(text, { ...options, ...(textPair !== null ? { text_pair: textPair } : {}), return_tensor: false });
+  const ids = out.input_ids;
+  const tokens = tokenizer._tokenizer.encode(text, {
+    text_pair: textPair, add_special_tokens: options.add_special_tokens ?? true,
+  }).tokens;
+  return {
+    ids,
+    tokens: tokens.length === ids.length ? tokens : null,  // tokens before padding/truncation only
+    attention_mask: out.attention_mask,
+    token_type_ids: out.token_type_ids ?? null,
+    ...decodeBoth(tokenizer, ids),
+  };
+}
+
+// Cases on the 10,000-word text that a tokenizer without model_max_length would not truncate
+// are left out (they would add megabytes and test nothing new).
+const usesLongUntruncated = (tokenizer, textIds, options) =>
+  !(tokenizer.model_max_length < 1e15) && options.max_length === undefined &&
+  textIds.some((t) => corpus.texts[t].length > 10000);
+
+// Very long results keep ids and decodes only (the test checks nothing else for them).
+const compact = (r) => {
+  if (r.ids && r.ids.length > 2000) {
+    delete r.tokens;
+    delete r.attention_mask;
+    delete r.token_type_ids;
+    r.compact = true;
+  }
+  return r;
+};
+
+async function goldens(name) {
+  const tokenizer = await AutoTokenizer.from_pretrained(name);
+  const cases = [];
+  for (const [id, text] of Object.entries(corpus.texts)) {
+    const big = text.length > 10000;
+    for (const add_special_tokens of [true, false]) {
+      if (big && (!add_special_tokens || name !== 'bert-base-uncased')) continue;
+      cases.push(compact({ kind: 'single', text: id, options: { add_special_tokens }, ...encodeOne(tokenizer, text, null, { add_special_tokens }) }));
+    }
+  }
+  for (const [a, b] of corpus.pairs) {
+    cases.push({ kind: 'pair', text: a, text_pair: b, options: {}, ...encodeOne(tokenizer, corpus.texts[a], corpus.texts[b], {}) });
+  }
+  for (const { text, options } of corpus.singles_with_options) {
+    if (usesLongUntruncated(tokenizer, [text], options)) continue;
+    const r = tryOr(() => encodeOne(tokenizer, corpus.texts[text], null, options));
+    if (r.error === undefined) r.tokens = null;
+    cases.push({ kind: 'single', text, options, ...r });
+  }
+  for (const { texts, options } of corpus.batches) {
+    if (usesLongUntruncated(tokenizer, texts, options)) continue;
+    const r = tryOr(() => {
+      const out = tokenizer(texts.map((t) => corpus.texts[t]), { ...options, return_tensor: false });
+      return { input_ids: out.input_ids, attention_mask: out.attention_mask, token_type_ids: out.token_type_ids ?? null };
+    });
+    cases.push({ kind: 'batch', texts, options, ...r });
+  }
+  const meta = {
+    fixture: name,
+    generator: 'tools/golden/tokenizer_goldens.mjs',
+    transformers_js: tjsVersion,
+    model_max_length: Number.isFinite(tokenizer.model_max_length) ? tokenizer.model_max_length : null,
+    pad_token_id: tokenizer.pad_token_id ?? null,
+    padding_side: tokenizer.padding_side,
+  };
+  // One case per line keeps the files diffable.
+  const body = cases.map((c) => '  ' + JSON.stringify(c)).join(',\n');
+  fs.writeFileSync(path.join(goldenDir, `${name}.json`), `{"meta": ${JSON.stringify(meta)},\n"cases": [\n${body}\n]}\n`);
+  console.log(`${name}: ${cases.length} cases`);
+}
+
+deriveFixtures();
+fs.mkdirSync(goldenDir, { recursive: true });
+for (const name of FIXTURES) await goldens(name);
