@@ -45,7 +45,12 @@ int bench_command(const Args& args) {
   std::string text;
   for (int i = 0; i < seq - 2; ++i) text += i ? " hello" : "hello";
   const std::vector<std::string> texts(static_cast<size_t>(batch), text);
-  CallOptions call = call_options(args);
+  // As tools/compare/bench_transformersjs.mjs: feature extraction runs with mean pooling + normalize.
+  CallOptions call;
+  if (canonical_task(task) == "feature-extraction") {
+    call.pooling = parse_pooling(args.get("pooling").value_or("mean"));
+    call.normalize = !args.has("no-normalize");
+  }
 
   const ProcessMemory before_load = process_memory();
   auto t0 = Clock::now();

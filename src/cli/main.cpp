@@ -13,7 +13,9 @@ commands:
   run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
              [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--json] [TEXT... | lines on stdin]
   inspect DIR                      config summary, files and sizes, ONNX inputs/outputs and opset
-  bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N] [--json]
+  bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
+               [--pooling P] [--no-normalize] [--json]
+               input: B copies of \"hello\" x (S-2); feature-extraction defaults to mean pooling + normalize
 
 tasks: text-classification (sentiment-analysis), feature-extraction (embeddings)
 )";
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
       return cli::bench_command(cli::Args(argc, argv, 2,
                                           {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
                                            "pooling"},
-                                          {"json"}));
+                                          {"json", "no-normalize"}));
     }
     std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;
