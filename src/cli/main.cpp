@@ -15,7 +15,7 @@ commands:
   inspect DIR                      config summary, files and sizes, ONNX inputs/outputs and opset
   bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
                [--pooling P] [--no-normalize] [--json]
-               input: B copies of \"hello\" x (S-2); feature-extraction defaults to mean pooling + normalize
+               input: B copies of "hello" x (S-2); feature-extraction defaults to mean pooling + normalize
 
 tasks: text-classification (sentiment-analysis), feature-extraction (embeddings)
 )";
