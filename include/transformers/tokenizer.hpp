@@ -74,6 +74,7 @@ class Tokenizer {
  private:
   struct Impl;
   explicit Tokenizer(std::unique_ptr<Impl> impl);
+  const Impl& impl() const;  // throws transformers::Error when moved from
   static Tokenizer from_json_labeled(std::string_view tokenizer_json, std::string_view tokenizer_config_json,
                                      const std::string& tokenizer_label, const std::string& config_label);
   std::unique_ptr<Impl> impl_;

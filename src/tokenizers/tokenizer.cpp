@@ -205,6 +205,8 @@ struct Tokenizer::Impl final : TokenResolver {
 
   void encode_text(std::string_view text, std::vector<Piece>& out) const {
     thread_local NormalizedString input;
+    // Scratch buffers live per thread; do not let one huge text pin its memory forever.
+    if (input.text.capacity() > (size_t(1) << 20)) input = NormalizedString{};
     input.clear();
     unicode::decode_utf8(text, input);
     if (input.size() == 0) return;
@@ -216,9 +218,8 @@ struct Tokenizer::Impl final : TokenResolver {
     segs.clear();
     split_unnormalized.split(input.text, {0, input.size()}, segs);
     strip_around_tokens(input.text, segs, 0);
-    // Sections are processed one at a time; encode_section reuses its own scratch buffers.
-    const std::vector<Segment> local = segs;
-    for (const Segment& seg : local) {
+    // encode_section uses its own scratch buffers, so `segs` stays valid across the loop.
+    for (const Segment& seg : segs) {
       if (seg.range.empty()) continue;
       if (seg.token) {
         out.push_back({seg.token->id, seg.key, span_of(input, seg.range)});
@@ -465,7 +466,13 @@ Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
+const Tokenizer::Impl& Tokenizer::impl() const {
+  if (!impl_) throw Error("transformers::Tokenizer used after it was moved from");
+  return *impl_;
+}
+
 Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) const {
+  impl();
   std::vector<Encoding> batch;
   batch.push_back(impl_->encode_one(text, nullptr, options.add_special_tokens));
   impl_->pad_and_truncate(batch, options, false);
@@ -473,6 +480,7 @@ Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) 
 }
 
 Encoding Tokenizer::encode_pair(std::string_view text, std::string_view text_pair, const EncodeOptions& options) const {
+  impl();
   std::vector<Encoding> batch;
   batch.push_back(impl_->encode_one(text, &text_pair, options.add_special_tokens));
   impl_->pad_and_truncate(batch, options, false);
@@ -480,6 +488,7 @@ Encoding Tokenizer::encode_pair(std::string_view text, std::string_view text_pai
 }
 
 BatchEncoding Tokenizer::encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options) const {
+  impl();
   BatchEncoding out;
   if (texts.empty()) return out;
   std::vector<Encoding> batch;
@@ -501,7 +510,7 @@ BatchEncoding Tokenizer::encode_batch(const std::vector<std::string>& texts, con
 }
 
 std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skip_special_tokens) const {
-  const Impl& m = *impl_;
+  const Impl& m = impl();
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   const std::string_view unk = m.model->unk_token();
@@ -526,17 +535,17 @@ std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skip_special
 }
 
 std::optional<int64_t> Tokenizer::token_to_id(std::string_view token) const {
-  if (const int64_t* id = impl_->model->vocab().find(token)) return *id;
+  if (const int64_t* id = impl().model->vocab().find(token)) return *id;
   return std::nullopt;
 }
 
 std::optional<std::string> Tokenizer::id_to_token(int64_t id) const {
-  if (auto t = impl_->model->vocab().token(id)) return std::string(*t);
+  if (auto t = impl().model->vocab().token(id)) return std::string(*t);
   return std::nullopt;
 }
 
-size_t Tokenizer::vocab_size() const { return impl_->model->vocab().size(); }
-size_t Tokenizer::model_max_length() const { return impl_->model_max_length; }
-int64_t Tokenizer::pad_token_id() const { return impl_->pad_id; }
+size_t Tokenizer::vocab_size() const { return impl().model->vocab().size(); }
+size_t Tokenizer::model_max_length() const { return impl().model_max_length; }
+int64_t Tokenizer::pad_token_id() const { return impl().pad_id; }
 
 }  // namespace transformers

@@ -78,8 +78,9 @@ void check_single(const Tokenizer& tok, const json& c) {
     } else {
       EXPECT_EQ(e.token_type_ids, ints(c["token_type_ids"]));
     }
-    if (c.contains("tokens") && !c["tokens"].is_null())
+    if (c.contains("tokens") && !c["tokens"].is_null()) {
       EXPECT_EQ(e.tokens, c["tokens"].get<std::vector<std::string>>());
+    }
   }
   // Transformers.js refuses to decode an empty list; we return "".
   EXPECT_EQ(tok.decode(ids), c["decode"].is_null() ? "" : c["decode"].get<std::string>());

@@ -1,7 +1,10 @@
 // Unit tests: error reporting, offsets, options and accessors of transformers::Tokenizer.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -248,6 +251,18 @@ TEST(Tokenizer, MovedFromAndConcurrentUse) {
   Tokenizer a = make(tiny());
   Tokenizer b = std::move(a);
   EXPECT_EQ(b.encode("hello world").ids.size(), 4u);
+  EXPECT_THROW(a.encode("hello"), transformers::Error);  // NOLINT(bugprone-use-after-move)
+  // Concurrent encodes share the immutable tokenizer and use per-thread scratch space.
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  const auto expected = b.encode("hello world, unaffable cafe!").ids;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i)
+        if (b.encode("hello world, unaffable cafe!").ids != expected) ++mismatches;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
