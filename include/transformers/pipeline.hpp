@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,10 @@ class Pipeline {
 
   Output operator()(std::string_view text, const CallOptions& options = {}) const;
   Output operator()(const std::vector<std::string>& texts, const CallOptions& options = {}) const;
+  // So that p({"a", "b"}) is a batch (without it the braces could also make a string_view).
+  Output operator()(std::initializer_list<std::string> texts, const CallOptions& options = {}) const {
+    return (*this)(std::vector<std::string>(texts), options);
+  }
 
   // Releases the session, weights and tokenizer now. Idempotent; later calls throw DisposedError.
   void dispose();

@@ -68,7 +68,10 @@ std::string Output::to_json() const {
   if (is_tensor()) {
     const Tensor& t = tensor();
     s += "{\"dims\":[";
-    for (size_t i = 0; i < t.dims.size(); ++i) s += (i ? "," : "") + std::to_string(t.dims[i]);
+    for (size_t i = 0; i < t.dims.size(); ++i) {
+      if (i) s += ',';
+      s += std::to_string(t.dims[i]);
+    }
     s += "],\"data\":[";
     for (size_t i = 0; i < t.data.size(); ++i) {
       if (i) s += ',';

@@ -11,7 +11,7 @@ using namespace transformers;
 TEST(OnnxFileInfo, ReadsOpsetAndProducer) {
   const auto info = models::read_onnx_file_info(fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx");
   EXPECT_GE(info.ir_version, 3);
-  EXPECT_EQ(info.producer_name, "pytorch");
+  EXPECT_NE(info.producer_name.find("make_models.py"), std::string::npos) << info.producer_name;
   bool has_default_domain = false;
   for (const auto& [domain, version] : info.opsets) {
     if (domain.empty() || domain == "ai.onnx") {

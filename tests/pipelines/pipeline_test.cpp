@@ -149,9 +149,12 @@ TEST(FeatureExtraction, PoolingShapesAndNormalisation) {
   for (int64_t k = 0; k < tokens.dims[2]; ++k) EXPECT_FLOAT_EQ(first.data[k], tokens.data[k]);
 }
 
-TEST(FeatureExtraction, ClassifierGraphIsRefusedClearly) {
-  const auto msg = message_of<ModelLoadError>([] { pipeline("feature-extraction", kSentiment); });
-  EXPECT_NE(msg.find("last_hidden_state"), std::string::npos) << msg;
+TEST(FeatureExtraction, ClassifierLogitsOfTheWrongRankAreRefusedClearly) {
+  // Transformers.js falls back to 'logits' when there is no last_hidden_state; a [batch, labels] tensor
+  // cannot be pooled, and the error says so instead of returning garbage.
+  Pipeline p = pipeline("feature-extraction", kSentiment);
+  const auto msg = message_of<Error>([&] { p("hello"); });
+  EXPECT_NE(msg.find("'logits' has shape [1, 2]"), std::string::npos) << msg;
 }
 
 TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
