@@ -95,6 +95,18 @@ void remove_space(NormalizedString& s) {
   s.align.resize(w);
 }
 
+// Per-thread scratch buffers are reused across calls; one huge text must not pin its memory.
+constexpr size_t kScratchKeep = size_t(1) << 16;
+template <class V>
+void reset_scratch(V& v) {
+  if (v.capacity() > kScratchKeep) V().swap(v);
+  v.clear();
+}
+void reset_scratch(NormalizedString& s) {
+  reset_scratch(s.text);
+  reset_scratch(s.align);
+}
+
 }  // namespace
 
 struct Tokenizer::Impl final : TokenResolver {
@@ -145,7 +157,7 @@ struct Tokenizer::Impl final : TokenResolver {
 
   void model_words(const NormalizedString& s, Range r, std::vector<Piece>& out) const {
     thread_local std::vector<Range> words;
-    words.clear();
+    reset_scratch(words);
     if (pre_tokenizer)
       pre_tokenizer->pre_tokenize(s, r, words);
     else
@@ -166,6 +178,7 @@ struct Tokenizer::Impl final : TokenResolver {
       return;
     }
     thread_local NormalizedString s;
+    reset_scratch(s);
     s.text.assign(input.text, r.begin, r.size());
     s.align.assign(input.align.begin() + static_cast<std::ptrdiff_t>(r.begin),
                    input.align.begin() + static_cast<std::ptrdiff_t>(r.end));
@@ -186,7 +199,7 @@ struct Tokenizer::Impl final : TokenResolver {
       return;
     }
     thread_local std::vector<Segment> subs;
-    subs.clear();
+    reset_scratch(subs);
     split_normalized.split(s.text, all, subs);
     strip_around_tokens(s.text, subs, 0);
     for (const Segment& seg : subs) {
@@ -205,9 +218,7 @@ struct Tokenizer::Impl final : TokenResolver {
 
   void encode_text(std::string_view text, std::vector<Piece>& out) const {
     thread_local NormalizedString input;
-    // Scratch buffers live per thread; do not let one huge text pin its memory forever.
-    if (input.text.capacity() > (size_t(1) << 20)) input = NormalizedString{};
-    input.clear();
+    reset_scratch(input);
     unicode::decode_utf8(text, input);
     if (input.size() == 0) return;
     if (split_unnormalized.empty()) {
@@ -215,7 +226,7 @@ struct Tokenizer::Impl final : TokenResolver {
       return;
     }
     thread_local std::vector<Segment> segs;
-    segs.clear();
+    reset_scratch(segs);
     split_unnormalized.split(input.text, {0, input.size()}, segs);
     strip_around_tokens(input.text, segs, 0);
     // encode_section uses its own scratch buffers, so `segs` stays valid across the loop.
@@ -232,10 +243,10 @@ struct Tokenizer::Impl final : TokenResolver {
   Encoding encode_one(std::string_view a, const std::string_view* b, bool add_special_tokens) const {
     thread_local std::vector<Piece> pa, pb, merged;
     thread_local std::vector<int64_t> types;
-    pa.clear();
-    pb.clear();
-    merged.clear();
-    types.clear();
+    reset_scratch(pa);
+    reset_scratch(pb);
+    reset_scratch(merged);
+    reset_scratch(types);
     encode_text(a, pa);
     // Transformers.js treats an empty text_pair as no pair at all (`text_pair || null`).
     const bool has_pair = b && !b->empty();

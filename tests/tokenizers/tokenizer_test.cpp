@@ -266,3 +266,78 @@ TEST(Tokenizer, MovedFromAndConcurrentUse) {
 }
 
 }  // namespace
+
+namespace {
+
+// Random byte strings: either a result or InvalidInputError, never anything else.
+TEST(TokenizerRobustness, RandomBytes) {
+  const Tokenizer tok = Tokenizer::from_files(kDir + "/bert-added-tokens/tokenizer.json",
+                                              kDir + "/bert-added-tokens/tokenizer_config.json");
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const std::string pieces[] = {"[MASK]", "<special1>", " ", "Hello World", "é", "\xcc\x81", "Σ", "İ", "\t", "[NEW]"};
+  size_t ok = 0, rejected = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    const size_t n = next() % 40;
+    for (size_t k = 0; k < n; ++k) {
+      if (next() % 3 == 0)
+        s += pieces[next() % std::size(pieces)];
+      else
+        s.push_back(static_cast<char>(next() % (i % 2 ? 256 : 128)));
+    }
+    try {
+      const auto e = tok.encode(s);
+      for (const auto& [b, end] : e.offsets) {
+        ASSERT_LE(b, end);
+        ASSERT_LE(end, s.size());
+      }
+      (void)tok.decode(e.ids, i % 2 == 0);
+      ++ok;
+    } catch (const InvalidInputError&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(ok, 1000u);
+  EXPECT_GT(rejected, 100u);
+}
+
+// Every field of the tiny tokenizer replaced by values of other types: a tokenizer or a
+// ModelLoadError, never another exception or a crash.
+TEST(TokenizerRobustness, MistypedEverything) {
+  const json base = tiny();
+  const json replacements[] = {nullptr, 1, -1, 2.5, "x", true, json::array(), json::object(), json::array({1, "a"})};
+  size_t loaded = 0, refused = 0;
+  auto attempt = [&](const json& t) {
+    try {
+      const Tokenizer tok = make(t);
+      (void)tok.encode("Hello, unaffable world!");
+      ++loaded;
+    } catch (const ModelLoadError&) {
+      ++refused;
+    }
+  };
+  for (const auto& [key, value] : base.items()) {
+    for (const auto& r : replacements) {
+      json t = base;
+      t[key] = r;
+      attempt(t);
+      if (value.is_object()) {
+        for (const auto& [inner, unused] : value.items()) {
+          json u = base;
+          u[key][inner] = r;
+          attempt(u);
+        }
+      }
+    }
+  }
+  EXPECT_GT(refused, 50u);
+  EXPECT_GT(loaded, 5u);
+}
+
+}  // namespace
