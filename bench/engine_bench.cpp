@@ -71,9 +71,11 @@ void BM_RawOnnxRuntime(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
-void BM_Session(benchmark::State& state) {
+void run_session(benchmark::State& state, int own_threads) {
   configure();
-  tf::Session session(model_file());
+  tf::SessionOptions so;
+  so.intra_op_threads = own_threads;
+  tf::Session session(model_file(), so);
   Ids in;
   const size_t bytes = in.ids.size() * sizeof(int64_t);
   std::vector<tf::InputTensor> inputs = {{"input_ids", tf::ElementType::int64, in.dims, in.ids.data(), bytes},
@@ -82,6 +84,9 @@ void BM_Session(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(session.run(inputs, {"logits"}));
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
+// On the process-wide pool (the default), and on a private pool like the raw session's.
+void BM_Session(benchmark::State& state) { run_session(state, 0); }
+void BM_SessionOwnPool(benchmark::State& state) { run_session(state, kThreads); }
 
 void BM_Pipeline(benchmark::State& state) {
   configure();
@@ -108,6 +113,7 @@ void BM_Tokenize(benchmark::State& state) {
 
 BENCHMARK(BM_RawOnnxRuntime)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Session)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_SessionOwnPool)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Pipeline)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_Tokenize)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK_MAIN();
