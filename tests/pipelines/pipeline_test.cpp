@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <cmath>
 #include <thread>
 
@@ -22,6 +23,7 @@ std::string message_of(const std::function<void()>& f) {
 }
 const auto kSentiment = fixtures::model("tiny-bert-sentiment");
 const auto kEmbedder = fixtures::model("tiny-bert-embedder");
+std::filesystem::path testing_model_multilabel() { return fixtures::model("tiny-bert-multilabel"); }
 }  // namespace
 
 TEST(Pipeline, UnknownTaskListsTheKnownOnes) {
@@ -181,4 +183,67 @@ TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(ok.load() + disposed.load(), 200);
   EXPECT_GT(disposed.load(), 0);
+}
+
+namespace {
+// A copy of a fixture folder whose files a test may break.
+struct BrokenCopy {
+  std::filesystem::path root;
+  explicit BrokenCopy(const std::filesystem::path& from) {
+    root = std::filesystem::temp_directory_path() /
+           ("tfcpp_broken_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(root);
+    std::filesystem::copy(from, root, std::filesystem::copy_options::recursive);
+  }
+  void write(const char* file, const std::string& text) const { std::ofstream(root / file) << text; }
+  ~BrokenCopy() { std::filesystem::remove_all(root); }
+};
+}  // namespace
+
+TEST(Pipeline, MalformedConfigNamesFileAndField) {
+  BrokenCopy copy(kSentiment);
+  copy.write("config.json", R"({"model_type": "bert", "id2label": {"0": 7}})");
+  const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
+  EXPECT_NE(msg.find((copy.root / "config.json").string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("id2label"), std::string::npos) << msg;
+}
+
+TEST(Pipeline, TruncatedTokenizerJsonNamesTheFile) {
+  BrokenCopy copy(kSentiment);
+  copy.write("tokenizer.json", R"({"version": "1.0", "model": {"type": "WordPiece", "vocab": {"a)");
+  const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
+  EXPECT_NE(msg.find((copy.root / "tokenizer.json").string()), std::string::npos) << msg;
+}
+
+TEST(Pipeline, MissingTokenizerJsonListsTheFolder) {
+  BrokenCopy copy(kSentiment);
+  std::filesystem::remove(copy.root / "tokenizer.json");
+  const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
+  EXPECT_NE(msg.find("tokenizer.json not found"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("config.json"), std::string::npos) << msg;
+}
+
+TEST(Pipeline, CorruptOnnxFileNamesIt) {
+  BrokenCopy copy(kSentiment);
+  copy.write("onnx/model.onnx", "definitely not protobuf");
+  const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
+  EXPECT_NE(msg.find((copy.root / "onnx" / "model.onnx").string()), std::string::npos) << msg;
+}
+
+TEST(TextClassification, TenThousandWordsAreTruncatedToModelMaxLength) {
+  // The multilabel fixture has model_max_length 128 and 512 positions: an untruncated input would fail in
+  // the graph; truncated, it equals the first 128 tokens (127 words + [CLS], no [SEP], as Transformers.js).
+  Pipeline p = pipeline("text-classification", testing_model_multilabel());
+  std::string long_text, first_words;
+  for (int i = 0; i < 10000; ++i) long_text += i ? " word" : "word";
+  for (int i = 0; i < 127; ++i) first_words += i ? " word" : "word";
+  CallOptions all;
+  all.top_k = std::nullopt;
+  const auto a = p(long_text, all).labels()[0];
+  const auto b = p(first_words + " word", all).labels()[0];
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].label, b[i].label);
+    EXPECT_NEAR(a[i].score, b[i].score, 1e-6);
+  }
 }
