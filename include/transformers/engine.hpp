@@ -40,6 +40,16 @@ struct SessionOptions {
   // 0 = run on the process-wide thread pool (recommended); N > 0 = a private pool of N threads.
   int intra_op_threads = 0;
   GraphOptimization optimization = GraphOptimization::all;
+  // Serve initializers from a memory-mapped file shared by every session of the same model file
+  // (docs/memory.md). Off = ONNX Runtime reads and copies the weights itself.
+  bool file_backed_weights = true;
+  // Where the aligned weights sidecar of a model with embedded weights is written once;
+  // empty = the default cache folder (see docs/memory.md).
+  std::filesystem::path weights_cache_dir;
+  // Let ONNX Runtime keep prepacked (private) copies of MatMul weights: faster, but not file-backed.
+  bool prepack_weights = true;
+  // Accounting owner of this session's allocations (0 = unattributed); pipelines set it.
+  uint64_t memory_owner = 0;
 };
 
 // A borrowed input: the caller keeps data alive during run().

@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "engine/model_weights.hpp"
 #include "engine/runtime.hpp"
+#include "engine/session_memory.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 
@@ -134,6 +136,8 @@ size_t OutputTensor::element_count() const {
 
 struct Session::Impl {
   std::filesystem::path path;
+  uint64_t memory_owner = 0;
+  engine::PreparedModel prepared;  // declared before the session: destroyed after it
   Ort::Session session{nullptr};
   std::vector<TensorInfo> inputs, outputs;
   std::vector<const char*> output_name_ptrs;
@@ -154,13 +158,18 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
   try {
     Ort::SessionOptions so;
     so.SetGraphOptimizationLevel(to_onnx(options.optimization));
+    engine::configure_session_memory(so, options);
+    impl_->memory_owner = options.memory_owner;
+    impl_->prepared = engine::prepare_model(model_file, options);
+    if (impl_->prepared.attach) impl_->prepared.attach(so);
+    engine::MemoryScope scope(options.memory_owner);
     if (options.intra_op_threads == 0) {
       so.DisablePerSessionThreads();  // use the environment's global pool
     } else {
       so.SetIntraOpNumThreads(options.intra_op_threads);
       so.SetInterOpNumThreads(1);
     }
-    impl_->session = Ort::Session(engine::env(), model_file.c_str(), so);
+    impl_->session = Ort::Session(engine::env(), impl_->prepared.path.c_str(), so);
     Ort::AllocatorWithDefaultOptions alloc;
     for (size_t i = 0; i < impl_->session.GetInputCount(); ++i) {
       impl_->inputs.push_back(describe(impl_->session.GetInputNameAllocated(i, alloc).get(),
@@ -254,6 +263,7 @@ std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
   }
 
   std::vector<Ort::Value> results;
+  engine::MemoryScope scope(s.memory_owner);
   try {
     results = const_cast<Ort::Session&>(s.session)
                   .Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(), out_names.data(),
