@@ -26,5 +26,6 @@ if(OnnxRuntime_FOUND AND NOT TARGET OnnxRuntime::OnnxRuntime)
   set_target_properties(OnnxRuntime::OnnxRuntime PROPERTIES
     IMPORTED_LOCATION "${ONNXRUNTIME_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${ONNXRUNTIME_INCLUDE_DIR}")
+  get_filename_component(ONNXRUNTIME_LIBRARY_DIR "${ONNXRUNTIME_LIBRARY}" DIRECTORY)
   message(STATUS "ONNX Runtime: ${ONNXRUNTIME_LIBRARY} (API ${OnnxRuntime_API_VERSION})")
 endif()
