@@ -1,11 +1,205 @@
 #include "engine/model_weights.hpp"
 
+#include <sys/stat.h>
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "engine/onnx_protobuf.hpp"
+#include "engine/weights_sidecar.hpp"
+#include "memory/mapped_file.hpp"
+#include "transformers/error.hpp"
+
 namespace transformers::engine {
 
-PreparedModel prepare_model(const std::filesystem::path& model_file, const SessionOptions&) {
-  PreparedModel m;
-  m.path = model_file;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SharedMapping {
+  memory::MappedFile file;
+  int sessions = 0;  // guarded by registry().mu
+};
+
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, std::weak_ptr<SharedMapping>> files;  // key: path + identity of the file
+  std::string last_fallback;
+};
+Registry& registry() {
+  static Registry* r = new Registry;  // never destroyed: sessions may outlive static destruction
+  return *r;
+}
+
+// What a session holds: its share of every mapping it reads.
+struct Lease {
+  std::vector<std::shared_ptr<SharedMapping>> maps;
+  ~Lease() {
+    std::lock_guard lock(registry().mu);
+    for (auto& m : maps) --m->sessions;
+  }
+};
+
+// One mapping per file per process. The key includes inode, size and mtime so that a file
+// replaced under the same name is mapped afresh rather than served from a stale mapping.
+std::shared_ptr<SharedMapping> acquire(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) throw ModelLoadError("cannot stat external weights " + file.string());
+  const std::string key = fs::weakly_canonical(file).string() + "|" + std::to_string(st.st_dev) + ":" +
+                          std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+                          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  Registry& r = registry();
+  std::lock_guard lock(r.mu);
+  for (auto it = r.files.begin(); it != r.files.end();) it = it->second.expired() ? r.files.erase(it) : std::next(it);
+  if (auto live = r.files[key].lock()) return live;
+  auto m = std::make_shared<SharedMapping>();
+  m->file = memory::MappedFile(file);
+  // Initializers are read in no particular order; ask the kernel to start reading them in now.
+  m->file.advise(memory::MappedFile::Advice::will_need);
+  r.files[key] = m;
   return m;
+}
+
+uint64_t parse_u64(const std::string& s, const fs::path& model) {
+  try {
+    size_t used = 0;
+    const uint64_t v = std::stoull(s, &used);
+    if (used == s.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw ModelLoadError("bad external_data offset/length '" + s + "' in " + model.string());
+}
+
+// Maps every external file `onnx_path` refers to and checks each tensor lies inside its file.
+// Zero copies: ONNX Runtime is handed the mapped files as "files in memory"; it builds its
+// initializer tensors over those bytes (CPU tensors that do not own their buffer) instead of
+// reading the files into its own allocations. The alternative, AddExternalInitializers with
+// Ort::Values created over the mapping, is also zero-copy but needs one Ort::Value per tensor
+// (name, type, shape bookkeeping we would duplicate) and bypasses the graph's own
+// external-data checks; measured identical RSS (docs/memory-weights.md), so the simpler wins.
+PreparedModel serve_external(const fs::path& onnx_path, const onnx::ModelScan& scan, const fs::path& model_file) {
+  std::map<std::string, uint64_t> extent;  // location -> bytes needed
+  for (const auto& t : scan.initializers) {
+    if (!t.external) continue;
+    std::string location;
+    uint64_t offset = 0, length = 0;
+    for (const auto& [k, v] : t.external_data) {
+      if (k == "location") location = v;
+      if (k == "offset") offset = parse_u64(v, model_file);
+      if (k == "length") length = parse_u64(v, model_file);
+    }
+    if (location.empty()) throw ModelLoadError("initializer '" + t.name + "' of " + model_file.string() + " has external data without a location");
+    if (location.rfind("*/_ORT_MEM_ADDR_/*", 0) == 0) continue;
+    uint64_t& e = extent[location];
+    e = std::max(e, offset + length);
+  }
+  auto lease = std::make_shared<Lease>();
+  PreparedModel m;
+  m.path = onnx_path;
+  std::vector<std::string> names;
+  std::vector<char*> buffers;
+  std::vector<size_t> lengths;
+  for (const auto& [location, needed] : extent) {
+    const fs::path file = onnx_path.parent_path() / location;
+    auto map = acquire(file);
+    if (map->file.size() < needed) {
+      throw ModelLoadError("external weights " + file.string() + " of " + model_file.string() + " hold " +
+                           std::to_string(map->file.size()) + " bytes, the graph needs " + std::to_string(needed));
+    }
+    {
+      std::lock_guard lock(registry().mu);
+      ++map->sessions;
+    }
+    names.push_back(location);
+    buffers.push_back(const_cast<char*>(reinterpret_cast<const char*>(map->file.data())));
+    lengths.push_back(map->file.size());
+    m.mapped_bytes += map->file.size();
+    lease->maps.push_back(std::move(map));
+  }
+  m.keep_alive = lease;
+  if (!names.empty()) {
+    m.attach = [names, buffers, lengths](Ort::SessionOptions& so) {
+      so.AddExternalInitializersFromFilesInMemory(names, buffers, lengths);
+    };
+  }
+  return m;
+}
+
+onnx::ModelScan scan_file(const memory::MappedFile& f, const fs::path& shown) {
+  try {
+    return onnx::scan_model(f.bytes());
+  } catch (const onnx::WireError& e) {
+    throw ModelLoadError("cannot load ONNX model " + shown.string() + ": not a valid ModelProto (" + e.what() + ")");
+  }
+}
+
+PreparedModel prepare_file_backed(const fs::path& model_file, const SessionOptions& options) {
+  const fs::path cache = options.weights_cache_dir.empty() ? sidecar::default_cache_dir() : options.weights_cache_dir;
+  sidecar::Entry entry;
+  try {
+    entry = sidecar::entry_for(model_file, cache);
+  } catch (const fs::filesystem_error& e) {
+    throw ModelLoadError("cannot load ONNX model " + model_file.string() + ": " + e.what());
+  }
+  std::error_code ec;
+  if (fs::is_regular_file(entry.onnx, ec) && fs::is_regular_file(entry.weights, ec)) {
+    try {
+      memory::MappedFile small(entry.onnx);
+      return serve_external(entry.onnx, onnx::scan_model(small.bytes()), model_file);
+    } catch (const std::exception&) {
+      // A damaged cache entry (truncated sidecar, bad graph): written again below.
+    }
+  }
+  memory::MappedFile model(model_file);
+  model.advise(memory::MappedFile::Advice::sequential);
+  const onnx::ModelScan scan = scan_file(model, model_file);
+  if (scan.has_external_data) return serve_external(model_file, scan, model_file);
+  try {
+    if (!sidecar::write(entry, model.bytes(), scan)) return PreparedModel{model_file, nullptr, nullptr, 0};
+  } catch (const sidecar::CacheUnwritable& e) {
+    std::lock_guard lock(registry().mu);
+    registry().last_fallback = std::string(e.what()) + "; loaded " + model_file.string() + " without file-backed weights";
+    return PreparedModel{model_file, nullptr, nullptr, 0};
+  }
+  memory::MappedFile small(entry.onnx);
+  return serve_external(entry.onnx, scan_file(small, entry.onnx), model_file);
+}
+
+}  // namespace
+
+PreparedModel prepare_model(const fs::path& model_file, const SessionOptions& options) {
+  PreparedModel m = options.file_backed_weights ? prepare_file_backed(model_file, options)
+                                                : PreparedModel{model_file, nullptr, nullptr, 0};
+  if (!options.prepack_weights) {
+    // Prepacked MatMul weights are private copies; without them every weight stays file-backed.
+    m.attach = [inner = std::move(m.attach)](Ort::SessionOptions& so) {
+      if (inner) inner(so);
+      so.AddConfigEntry("session.disable_prepacking", "1");
+    };
+  }
+  return m;
+}
+
+std::vector<MappedWeights> mapped_weights() {
+  std::vector<MappedWeights> out;
+  Registry& r = registry();
+  std::lock_guard lock(r.mu);
+  for (const auto& [key, weak] : r.files) {
+    if (auto m = weak.lock()) out.push_back({m->file.path(), m->file.size(), m->sessions});
+  }
+  return out;
+}
+
+uint64_t mapped_weights_bytes() {
+  uint64_t n = 0;
+  for (const auto& m : mapped_weights()) n += m.bytes;
+  return n;
+}
+
+std::string last_weights_fallback() {
+  std::lock_guard lock(registry().mu);
+  return registry().last_fallback;
 }
 
 }  // namespace transformers::engine
