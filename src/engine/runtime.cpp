@@ -3,6 +3,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/session_memory.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 
@@ -57,6 +58,7 @@ Ort::Env& env() {
     threading.SetGlobalInterOpNumThreads(1);
     threading.SetGlobalSpinControl(g_options.allow_spinning ? 1 : 0);
     auto* e = new Ort::Env(threading, static_cast<OrtLoggingLevel>(g_options.log_severity), "transformers-cpp");
+    register_env_allocator(*e);  // every session that opts in (configure_session_memory) uses ours
     g_created = true;
     return e;
   }();

@@ -9,8 +9,14 @@
 
 namespace transformers::engine {
 
-// Applies the process allocator choices to a session about to be created.
+// Applies the process allocator choices to a session about to be created: with our allocator
+// enabled (transformers::allocator_options().enabled), the session uses the environment's
+// allocators (ours) and ONNX Runtime's own CPU arena is off; otherwise nothing changes.
 void configure_session_memory(Ort::SessionOptions& so, const SessionOptions& options);
+
+// Registers our allocator (memory::pool()) with the environment as its CPU device allocator.
+// Called once, right after the environment is created.
+void register_env_allocator(Ort::Env& env);
 
 // While alive, allocations made through our allocator on this thread are charged to `owner`.
 class MemoryScope {

@@ -1,0 +1,445 @@
+#include "memory/pool_allocator.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace transformers::memory {
+
+namespace {
+thread_local uint64_t t_owner = 0;
+
+constexpr size_t kPage = 4096;
+constexpr size_t kMinSlab = 64u << 10;
+constexpr size_t kMaxSmall = 1u << 20;          // large_threshold is clamped to this
+constexpr size_t kImmediateSpare = 1u << 20;    // empty slabs kept under `immediate` (anti-thrash)
+constexpr double kCacheFit = 1.25;              // reuse a cached block at most this much bigger
+
+size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// Size classes: multiples of 64 (so every slot stays 64-byte aligned) growing by ~1.5x:
+// 64, 128, 192, 256, 384, 512, 768, ... up to kMaxSmall. Waste is at most ~33%.
+const std::vector<size_t>& classes() {
+  static const std::vector<size_t> c = [] {
+    std::vector<size_t> v;
+    for (size_t p = 64; p <= kMaxSmall; p *= 2) {
+      v.push_back(p);
+      if (p >= 128 && p + p / 2 <= kMaxSmall) v.push_back(p + p / 2);
+    }
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
+  return c;
+}
+
+int class_of(size_t size) {
+  const auto& c = classes();
+  return static_cast<int>(std::lower_bound(c.begin(), c.end(), size) - c.begin());
+}
+
+// Slabs hold at least 4 slots and are at least 64 KiB, so small-block mappings stay rare.
+size_t slab_size_for(size_t slot) { return round_up(std::max(kMinSlab, 4 * slot), kPage); }
+
+void* os_map(size_t size) {
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+}  // namespace
+
+uint64_t current_owner() { return t_owner; }
+void set_current_owner(uint64_t owner) { t_owner = owner; }
+
+PoolAllocator::PoolAllocator() : partial_(classes().size()) { owners_[0].name = "unattributed"; }
+
+PoolAllocator::~PoolAllocator() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  reaper_cv_.notify_all();
+  if (reaper_.joinable()) reaper_.join();
+  for (auto& [base, r] : regions_) munmap(reinterpret_cast<void*>(r->base), r->size);
+  for (auto& [base, r] : regions_) delete r->slab;
+}
+
+void* PoolAllocator::allocate(size_t size) {
+  if (size == 0) return nullptr;
+  const uint64_t owner = t_owner;
+  std::lock_guard lock(mu_);
+  maybe_release_expired();
+  return allocate_locked(size, owner);
+}
+
+void* PoolAllocator::reserve(size_t size) {
+  if (size == 0) return nullptr;
+  const uint64_t owner = t_owner;
+  std::lock_guard lock(mu_);
+  maybe_release_expired();
+  void* p = allocate_locked(size, owner);
+  if (p) ++stats_.reserves;
+  return p;
+}
+
+void* PoolAllocator::allocate_locked(size_t size, uint64_t owner) {
+  const size_t threshold = std::clamp<size_t>(options_.large_threshold, kAlignment, kMaxSmall);
+  void* p = size >= threshold ? allocate_large(size, owner) : allocate_small(size, owner);
+  if (p) {
+    ++stats_.allocations;
+    ++stats_.live_blocks;
+    Owner& o = owners_[owner];
+    ++o.allocations;
+    ++o.live_blocks;
+  }
+  return p;
+}
+
+void* PoolAllocator::allocate_large(size_t size, uint64_t owner) {
+  const size_t need = round_up(size, kPage);
+  // Best fit among cached blocks, within kCacheFit: reuse across owners is the point of `deferred`.
+  auto it = cache_.lower_bound(need);
+  Region* r = nullptr;
+  if (it != cache_.end() && static_cast<double>(it->first) <= kCacheFit * static_cast<double>(need)) {
+    r = it->second;
+    cache_.erase(it);
+    r->cached = false;
+    r->expires = false;
+    ++stats_.cache_hits;
+  } else {
+    void* base = os_map(need);
+    if (!base) return nullptr;
+    auto region = std::make_unique<Region>();
+    region->base = reinterpret_cast<uintptr_t>(base);
+    region->size = need;
+    r = region.get();
+    regions_.emplace(r->base, std::move(region));
+    stats_.reserved += need;
+    ++stats_.os_maps;
+  }
+  r->owner = owner;
+  ++stats_.large_allocations;
+  charge(owner, r->size);
+  return reinterpret_cast<void*>(r->base);
+}
+
+void* PoolAllocator::allocate_small(size_t size, uint64_t owner) {
+  const int c = class_of(size);
+  auto& partial = partial_[c];
+  if (partial.empty()) {
+    const size_t slot = classes()[c];
+    const size_t bytes = slab_size_for(slot);
+    void* base = os_map(bytes);
+    if (!base) return nullptr;
+    auto region = std::make_unique<Region>();
+    region->base = reinterpret_cast<uintptr_t>(base);
+    region->size = bytes;
+    auto* s = new Slab;
+    s->region = region.get();
+    s->cls = c;
+    s->slot_size = slot;
+    const auto n = static_cast<uint32_t>(bytes / slot);
+    s->owners.assign(n, 0);
+    s->free_slots.reserve(n);
+    for (uint32_t i = n; i > 0; --i) s->free_slots.push_back(i - 1);  // low addresses first
+    region->slab = s;
+    regions_.emplace(region->base, std::move(region));
+    partial.push_back(s);
+    stats_.reserved += bytes;
+    ++stats_.os_maps;
+  }
+  Slab* s = partial.back();
+  Region* r = s->region;
+  if (s->live == 0) {  // an empty slab comes back into use: no longer a spare or due to expire
+    if (r->cached) empty_immediate_bytes_ -= r->size;
+    r->cached = false;
+    r->expires = false;
+  }
+  const uint32_t slot = s->free_slots.back();
+  s->free_slots.pop_back();
+  if (s->free_slots.empty()) partial.pop_back();
+  ++s->live;
+  s->owners[slot] = owner;
+  charge(owner, s->slot_size);
+  return reinterpret_cast<void*>(r->base + slot * s->slot_size);
+}
+
+void PoolAllocator::deallocate(void* ptr) {
+  if (!ptr) return;
+  std::lock_guard lock(mu_);
+  const auto p = reinterpret_cast<uintptr_t>(ptr);
+  Region* r = find_region(p);
+  if (!r || (!r->slab && (r->cached || p != r->base))) {
+    std::fprintf(stderr, "transformers: free of a pointer our allocator does not hold (%p); ignored\n", ptr);
+    return;
+  }
+  ++stats_.frees;
+  --stats_.live_blocks;
+  if (r->slab) {
+    free_small(r, p);
+  } else {
+    free_large(r);
+  }
+  maybe_release_expired();
+}
+
+void PoolAllocator::free_large(Region* r) {
+  const uint64_t owner = r->owner;
+  const ReleasePolicy policy = policy_of(owner);  // before credit(), which may retire the owner
+  credit(owner, r->size);
+  if (policy.kind == ReleaseKind::immediate) {
+    unmap_region(r);
+    return;
+  }
+  r->cached = true;
+  cache_.emplace(r->size, r);
+  schedule(r, policy);
+}
+
+void PoolAllocator::free_small(Region* r, uintptr_t p) {
+  Slab* s = r->slab;
+  const auto slot = static_cast<uint32_t>((p - r->base) / s->slot_size);
+  const uint64_t owner = s->owners[slot];
+  const ReleasePolicy policy = policy_of(owner);
+  credit(owner, s->slot_size);
+  if (s->free_slots.empty()) partial_[s->cls].push_back(s);
+  s->free_slots.push_back(slot);
+  if (--s->live == 0) on_slab_empty(s, policy);
+}
+
+// The policy of the owner whose free emptied the slab decides its fate (slabs are shared).
+void PoolAllocator::on_slab_empty(Slab* s, const ReleasePolicy& policy) {
+  Region* r = s->region;
+  if (policy.kind == ReleaseKind::immediate) {
+    // Keep a small spare so alloc/free of one small block does not map and unmap every time.
+    if (empty_immediate_bytes_ + r->size <= kImmediateSpare) {
+      r->cached = true;
+      empty_immediate_bytes_ += r->size;
+    } else {
+      unmap_region(r);
+    }
+    return;
+  }
+  schedule(r, policy);
+}
+
+void PoolAllocator::schedule(Region* r, const ReleasePolicy& policy) {
+  if (policy.kind != ReleaseKind::deferred) return;  // retain: until trim()
+  r->expires = true;
+  r->expiry = Clock::now() + std::chrono::milliseconds(policy.idle_ms);
+  if (r->expiry < next_expiry_) {
+    next_expiry_ = r->expiry;
+    if (!reaper_.joinable()) reaper_ = std::thread([this] { reaper_loop(); });
+    reaper_cv_.notify_all();
+  }
+}
+
+void PoolAllocator::unmap_region(Region* r) {
+  if (Slab* s = r->slab) {
+    auto& v = partial_[s->cls];
+    v.erase(std::remove(v.begin(), v.end(), s), v.end());
+    if (r->cached) empty_immediate_bytes_ -= r->size;
+    delete s;
+  } else if (r->cached) {
+    auto [lo, hi] = cache_.equal_range(r->size);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second == r) {
+        cache_.erase(it);
+        break;
+      }
+    }
+  }
+  munmap(reinterpret_cast<void*>(r->base), r->size);
+  stats_.reserved -= r->size;
+  ++stats_.os_unmaps;
+  regions_.erase(r->base);  // destroys r
+}
+
+PoolAllocator::Region* PoolAllocator::find_region(uintptr_t p) const {
+  auto it = regions_.upper_bound(p);
+  if (it == regions_.begin()) return nullptr;
+  --it;
+  Region* r = it->second.get();
+  return p < r->base + r->size ? r : nullptr;
+}
+
+size_t PoolAllocator::block_size(const void* ptr) const {
+  std::lock_guard lock(mu_);
+  const Region* r = find_region(reinterpret_cast<uintptr_t>(ptr));
+  if (!r) return 0;
+  return r->slab ? r->slab->slot_size : r->size;
+}
+
+// Lazy check on every alloc/free, so an active process needs no thread; the reaper covers idleness.
+void PoolAllocator::maybe_release_expired() {
+  if (next_expiry_ == Clock::time_point::max()) return;
+  const auto now = Clock::now();
+  if (now >= next_expiry_) release_expired_locked(now);
+}
+
+uint64_t PoolAllocator::release_expired_locked(Clock::time_point now) {
+  uint64_t bytes = 0;
+  std::vector<Region*> due;
+  next_expiry_ = Clock::time_point::max();
+  for (auto& [base, r] : regions_) {
+    if (!r->expires) continue;
+    const bool idle = r->slab ? r->slab->live == 0 : r->cached;
+    if (!idle) continue;
+    if (r->expiry <= now) {
+      due.push_back(r.get());
+    } else {
+      next_expiry_ = std::min(next_expiry_, r->expiry);
+    }
+  }
+  for (Region* r : due) {
+    bytes += r->size;
+    unmap_region(r);
+  }
+  return bytes;
+}
+
+uint64_t PoolAllocator::release_expired() {
+  std::lock_guard lock(mu_);
+  return release_expired_locked(Clock::now());
+}
+
+uint64_t PoolAllocator::release_unused() {
+  std::lock_guard lock(mu_);
+  std::vector<Region*> unused;
+  for (auto& [base, r] : regions_) {
+    if (r->slab ? r->slab->live == 0 : r->cached) unused.push_back(r.get());
+  }
+  uint64_t bytes = 0;
+  for (Region* r : unused) {
+    bytes += r->size;
+    unmap_region(r);
+  }
+  next_expiry_ = Clock::time_point::max();
+  return bytes;
+}
+
+void PoolAllocator::reaper_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (next_expiry_ == Clock::time_point::max()) {
+      reaper_cv_.wait(lock);
+    } else {
+      reaper_cv_.wait_until(lock, next_expiry_);
+    }
+    if (!stopping_ && Clock::now() >= next_expiry_) release_expired_locked(Clock::now());
+  }
+}
+
+ReleasePolicy PoolAllocator::policy_of(uint64_t owner) const {
+  auto it = owners_.find(owner);
+  if (it != owners_.end() && it->second.policy) return *it->second.policy;
+  return options_.policy;
+}
+
+void PoolAllocator::charge(uint64_t owner, size_t bytes) {
+  Owner& o = owners_[owner];
+  o.in_use += bytes;
+  o.peak = std::max(o.peak, o.in_use);
+  stats_.in_use += bytes;
+  stats_.peak_in_use = std::max(stats_.peak_in_use, stats_.in_use);
+}
+
+void PoolAllocator::credit(uint64_t owner, size_t bytes) {
+  auto it = owners_.find(owner);
+  Owner& o = it->second;  // charged at allocation, so present
+  o.in_use -= bytes;
+  --o.live_blocks;
+  stats_.in_use -= bytes;
+  if (o.retired && o.live_blocks == 0) owners_.erase(it);
+}
+
+void PoolAllocator::set_options(const AllocatorOptions& options) {
+  std::lock_guard lock(mu_);
+  options_ = options;
+}
+
+AllocatorOptions PoolAllocator::options() const {
+  std::lock_guard lock(mu_);
+  return options_;
+}
+
+uint64_t PoolAllocator::register_owner(std::string name, std::optional<ReleasePolicy> policy) {
+  std::lock_guard lock(mu_);
+  const uint64_t id = next_owner_++;
+  Owner& o = owners_[id];
+  o.name = std::move(name);
+  o.registered = true;
+  o.policy = policy;
+  return id;
+}
+
+void PoolAllocator::unregister_owner(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = owners_.find(id);
+  if (id == 0 || it == owners_.end()) return;
+  // Keep the policy: blocks still held are freed under the policy they were allocated with.
+  it->second.registered = false;
+  it->second.retired = true;
+  if (it->second.live_blocks == 0) owners_.erase(it);
+}
+
+void PoolAllocator::set_owner_policy(uint64_t id, std::optional<ReleasePolicy> policy) {
+  std::lock_guard lock(mu_);
+  owners_[id].policy = policy;
+}
+
+AllocatorStats PoolAllocator::stats() const {
+  std::lock_guard lock(mu_);
+  AllocatorStats s = stats_;
+  s.cached = s.reserved - s.in_use;
+  return s;
+}
+
+OwnerMemory PoolAllocator::describe(uint64_t id, const Owner& o) const {
+  OwnerMemory m;
+  m.id = id;
+  m.name = o.name.empty() ? "owner " + std::to_string(id) : o.name;
+  m.registered = o.registered || id == 0;
+  m.policy = o.policy;
+  m.in_use = o.in_use;
+  m.peak_in_use = o.peak;
+  m.allocations = o.allocations;
+  m.live_blocks = o.live_blocks;
+  return m;
+}
+
+OwnerMemory PoolAllocator::owner(uint64_t id) const {
+  std::lock_guard lock(mu_);
+  auto it = owners_.find(id);
+  if (it == owners_.end()) {
+    OwnerMemory m;
+    m.id = id;
+    return m;
+  }
+  return describe(id, it->second);
+}
+
+std::vector<OwnerMemory> PoolAllocator::owners() const {
+  std::lock_guard lock(mu_);
+  std::vector<OwnerMemory> v;
+  for (const auto& [id, o] : owners_) v.push_back(describe(id, o));
+  std::sort(v.begin(), v.end(), [](const OwnerMemory& a, const OwnerMemory& b) { return a.id < b.id; });
+  return v;
+}
+
+PoolAllocator& pool() {
+  static PoolAllocator* instance = [] {
+    auto* p = new PoolAllocator;  // leaked on purpose, see the header
+    // A/B switch for unchanged programs (benchmarks): TRANSFORMERS_ALLOCATOR=ort keeps ONNX Runtime's arena.
+    if (const char* v = std::getenv("TRANSFORMERS_ALLOCATOR"); v && std::string_view(v) == "ort") {
+      AllocatorOptions o;
+      o.enabled = false;
+      p->set_options(o);
+    }
+    return p;
+  }();
+  return *instance;
+}
+
+}  // namespace transformers::memory
