@@ -82,6 +82,8 @@ class Session {
   const std::vector<TensorInfo>& outputs() const;
   bool has_input(std::string_view name) const;
   const std::filesystem::path& path() const;
+  // Bytes of weights served from a shared file mapping (0 when ONNX Runtime holds its own copy).
+  uint64_t mapped_weight_bytes() const;
 
   // Validates names, element types and ranks (InvalidInputError naming the tensor), then runs.
   // output_names empty = every output.

@@ -62,6 +62,15 @@ class Output {
   std::optional<int> top_k_;
 };
 
+// What a pipeline costs in memory, as the pipeline manager accounts it (docs/memory.md).
+struct PipelineFootprint {
+  std::filesystem::path weights_file;  // the ONNX file (its weights, or their sidecar, are the bulk)
+  uint64_t weight_bytes = 0;           // size of that file and its external data
+  uint64_t mapped_weight_bytes = 0;    // of which served from a file mapping shared across pipelines
+  uint64_t private_bytes = 0;          // weights ONNX Runtime copied into its own memory
+  uint64_t peak_activation_bytes = 0;  // largest working memory seen in a call (0 until measured)
+};
+
 class Pipeline {
  public:
   Pipeline(Pipeline&&) noexcept;
@@ -83,6 +92,7 @@ class Pipeline {
   const std::filesystem::path& model_path() const;
   const std::string& dtype() const;  // resolved dtype
   const std::filesystem::path& onnx_file() const;
+  PipelineFootprint footprint() const;  // throws DisposedError after dispose()
 
   struct Impl;
   explicit Pipeline(std::unique_ptr<Impl> impl);

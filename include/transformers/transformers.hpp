@@ -6,5 +6,6 @@
 #include "transformers/memory.hpp"
 #include "transformers/model_folder.hpp"
 #include "transformers/pipeline.hpp"
+#include "transformers/pipeline_manager.hpp"
 #include "transformers/tensor.hpp"
 #include "transformers/tokenizer.hpp"

@@ -191,6 +191,7 @@ Session::~Session() = default;
 const std::vector<TensorInfo>& Session::inputs() const { return impl_->inputs; }
 const std::vector<TensorInfo>& Session::outputs() const { return impl_->outputs; }
 const std::filesystem::path& Session::path() const { return impl_->path; }
+uint64_t Session::mapped_weight_bytes() const { return impl_->prepared.mapped_bytes; }
 
 bool Session::has_input(std::string_view name) const {
   for (const auto& i : impl_->inputs)

@@ -1,4 +1,5 @@
 // The pipeline() factory, task names and aliases, and the Pipeline handle (calls and dispose).
+#include <algorithm>
 #include <mutex>
 
 #include "pipelines/text_pipeline.hpp"
@@ -7,6 +8,19 @@
 namespace transformers {
 
 namespace {
+// An ONNX file plus the external-data files beside it (model.onnx_data, model.onnx.data, ...).
+uint64_t model_weight_bytes(const std::filesystem::path& onnx) {
+  std::error_code ec;
+  uint64_t total = std::filesystem::file_size(onnx, ec);
+  if (ec) return 0;
+  const std::string stem = onnx.filename().string();
+  for (const auto& e : std::filesystem::directory_iterator(onnx.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name != stem && name.rfind(stem, 0) == 0 && e.is_regular_file(ec)) total += e.file_size(ec);
+  }
+  return total;
+}
+
 struct TaskEntry {
   const char* name;
   const char* canonical;
@@ -99,5 +113,17 @@ const std::string& Pipeline::task() const { return live(impl_).task; }
 const std::filesystem::path& Pipeline::model_path() const { return live(impl_).model_path; }
 const std::string& Pipeline::dtype() const { return live(impl_).dtype; }
 const std::filesystem::path& Pipeline::onnx_file() const { return live(impl_).onnx_file; }
+
+PipelineFootprint Pipeline::footprint() const {
+  if (!impl_) throw_disposed(nullptr);
+  std::shared_lock lock(impl_->lifetime);
+  if (impl_->disposed) throw_disposed(impl_.get());
+  PipelineFootprint f;
+  f.weights_file = impl_->onnx_file;
+  f.weight_bytes = model_weight_bytes(impl_->onnx_file);
+  f.mapped_weight_bytes = std::min(impl_->session->mapped_weight_bytes(), f.weight_bytes);
+  f.private_bytes = f.weight_bytes - f.mapped_weight_bytes;
+  return f;
+}
 
 }  // namespace transformers

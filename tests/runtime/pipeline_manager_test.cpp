@@ -1,0 +1,128 @@
+#include <gtest/gtest.h>
+
+#include "test_paths.hpp"
+#include "transformers/error.hpp"
+#include "transformers/pipeline_manager.hpp"
+
+using namespace transformers;
+
+namespace {
+struct Model {
+  const char* name;
+  const char* task;
+  const char* dtype;
+};
+// Five distinct weight files.
+const Model kModels[] = {{"tiny-bert-multilabel", "text-classification", "fp32"},
+                         {"tiny-bert-3class-noproblem", "text-classification", "fp32"},
+                         {"tiny-bert-embedder", "feature-extraction", "fp32"},
+                         {"tiny-distilbert-embedder", "feature-extraction", "fp32"},
+                         {"tiny-bert-sentiment", "text-classification", "q8"}};
+
+PipelineOptions with_dtype(const char* dtype) {
+  PipelineOptions o;
+  o.dtype = dtype;
+  return o;
+}
+uint64_t estimate(const PipelineManager& m, const Model& model) {
+  return m.estimate_load_bytes(fixtures::model(model.name), with_dtype(model.dtype));
+}
+}  // namespace
+
+TEST(PipelineManager, SharesOnePipelinePerKey) {
+  PipelineManager m;
+  auto a = m.get_or_load("sentiment-analysis", fixtures::model("tiny-bert-sentiment"));
+  auto b = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"));
+  auto q = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"), with_dtype("q8"));
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, q);
+  ASSERT_EQ(m.pipelines().size(), 2u);
+  const auto live = m.pipelines();  // most recently acquired first
+  EXPECT_EQ(live[0].dtype, "q8");
+  EXPECT_EQ(live[1].dtype, "fp32");
+  EXPECT_EQ(live[1].holders, 2);
+  m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"));
+  EXPECT_EQ(m.pipelines()[0].dtype, "fp32");
+  EXPECT_GT(m.accounted_bytes(), 0u);
+}
+
+TEST(PipelineManager, EstimateIsTheWeightFile) {
+  PipelineManager m;
+  const auto onnx = fixtures::model("tiny-bert-embedder") / "onnx" / "model.onnx";
+  EXPECT_EQ(estimate(m, kModels[2]), std::filesystem::file_size(onnx));
+  auto p = m.get_or_load("feature-extraction", fixtures::model("tiny-bert-embedder"));
+  EXPECT_EQ(p->footprint().weight_bytes, std::filesystem::file_size(onnx));
+}
+
+TEST(PipelineManager, BudgetEvictsLeastRecentlyUsedOneAtATime) {
+  PipelineManager sizing;
+  uint64_t total = 0, largest_pair = 0;
+  std::vector<uint64_t> sizes;
+  for (const auto& m : kModels) sizes.push_back(estimate(sizing, m));
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    total += sizes[i];
+    for (size_t j = i + 1; j < sizes.size(); ++j) largest_pair = std::max(largest_pair, sizes[i] + sizes[j]);
+  }
+  // Any two models fit, never three; together the five need well over twice the budget.
+  const uint64_t budget = largest_pair;
+  ASSERT_GT(total, 2 * budget);
+  PipelineManager m({.budget_bytes = budget});
+  std::vector<std::string> loaded_order;
+  for (const auto& model : kModels) {
+    const uint64_t evictions_before = m.evictions();
+    auto p = m.get_or_load(model.task, fixtures::model(model.name), with_dtype(model.dtype));
+    EXPECT_LE(m.accounted_bytes(), budget) << model.name;
+    EXPECT_LE(m.evictions() - evictions_before, 1u) << "one eviction makes room for one small model";
+    loaded_order.push_back(model.name);
+    // Survivors are always the most recently loaded ones: least recently used went first.
+    const auto live = m.pipelines();
+    ASSERT_LE(live.size(), 2u);
+    for (size_t i = 0; i < live.size(); ++i) {
+      EXPECT_EQ(live[i].model.filename().string(), loaded_order[loaded_order.size() - 1 - i]);
+    }
+  }
+  EXPECT_EQ(m.evictions(), 3u);
+}
+
+TEST(PipelineManager, PinnedAndHeldPipelinesSurviveAndARefusalStatesTheNumbers) {
+  PipelineManager sizing;
+  const uint64_t budget = estimate(sizing, kModels[0]) + estimate(sizing, kModels[1]);
+  PipelineManager m({.budget_bytes = budget});
+  auto pinned = m.get_or_load(kModels[0].task, fixtures::model(kModels[0].name), {}, /*pin=*/true);
+  pinned.reset();  // idle, but pinned
+  auto held = m.get_or_load(kModels[1].task, fixtures::model(kModels[1].name));
+  try {
+    m.get_or_load(kModels[2].task, fixtures::model(kModels[2].name));
+    FAIL() << "expected BudgetExceededError";
+  } catch (const BudgetExceededError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("needs " + std::to_string(estimate(sizing, kModels[2])) + " bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("only 0 bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("tiny-bert-embedder"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(m.pipelines().size(), 2u);
+  EXPECT_EQ(held->task(), "text-classification");  // the refusal disposed nothing
+  held.reset();
+  auto third = m.get_or_load(kModels[2].task, fixtures::model(kModels[2].name));
+  const auto live = m.pipelines();
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_TRUE(live[1].pinned);
+  EXPECT_EQ(live[1].model.filename(), kModels[0].name);
+}
+
+TEST(PipelineManager, EvictDisposesIdlePipelinesOnly) {
+  PipelineManager m;
+  auto p = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"));
+  auto other_holder = p;
+  EXPECT_FALSE(m.evict(p));
+  other_holder.reset();
+  EXPECT_TRUE(m.evict(p));
+  EXPECT_TRUE(p->disposed());
+  EXPECT_THROW((*p)("hello"), DisposedError);
+  EXPECT_EQ(m.pipelines().size(), 0u);
+  auto again = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"));
+  EXPECT_NE(again, p);
+  EXPECT_EQ((*again)("hello").labels().size(), 1u);
+  again.reset();
+  EXPECT_EQ(m.evict_idle(), 1u);
+}
