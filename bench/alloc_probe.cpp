@@ -1,7 +1,7 @@
 // alloc_probe: RSS and allocator figures through a pipeline's life under one release policy
 // (docs/memory-allocator.md). One policy per process, so each starts from a clean heap.
 //   alloc_probe --model DIR [--policy immediate|deferred:MS|retain|ort] [--runs N] [--seq S]
-//               [--copy-weights] [--reload]
+//               [--copy-weights] [--no-prepack] [--reload]
 // --policy ort = ONNX Runtime's own CPU arena (our allocator not used by sessions).
 // --copy-weights = file_backed_weights off (ONNX Runtime copies the initializers).
 // --reload = after release, load and run the model again (reuse under deferred/retain).
@@ -42,7 +42,7 @@ std::string phase(const char* name) {
 int main(int argc, char** argv) {
   std::string model, policy = "immediate";
   int runs = 20, seq = 128;
-  bool copy_weights = false, reload = false;
+  bool copy_weights = false, reload = false, no_prepack = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -52,13 +52,14 @@ int main(int argc, char** argv) {
     else if (a == "--seq") seq = std::stoi(next());
     else if (a == "--copy-weights") copy_weights = true;
     else if (a == "--reload") reload = true;
+    else if (a == "--no-prepack") no_prepack = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
     }
   }
   if (model.empty()) {
-    std::fprintf(stderr, "usage: alloc_probe --model DIR [--policy P|ort] [--runs N] [--seq S] [--copy-weights] [--reload]\n");
+    std::fprintf(stderr, "usage: alloc_probe --model DIR [--policy P|ort] [--runs N] [--seq S] [--copy-weights] [--no-prepack] [--reload]\n");
     return 2;
   }
   AllocatorOptions ao;
@@ -72,26 +73,31 @@ int main(int argc, char** argv) {
     warm("warm up");
   }
   trim();
-  std::string json = "{\"policy\":\"" + policy + "\",\"copy_weights\":" + (copy_weights ? "true" : "false") + ",";
+  std::string json = "{\"policy\":\"" + policy + "\",\"copy_weights\":" + (copy_weights ? "true" : "false") +
+                     ",\"prepack\":" + (no_prepack ? "false" : "true") + ",";
   json += phase("baseline");
 
   std::string text;
   for (int i = 0; i < seq - 2; ++i) text += i ? " hello" : "hello";
   PipelineOptions po;
   po.session.file_backed_weights = !copy_weights;
+  po.session.prepack_weights = !no_prepack;
   po.session.memory_owner = register_memory_owner("bert");
   double load_ms = 0, first_ms = 0, p50 = 0;
-  uint64_t load_allocs = 0, run_allocs = 0;
+  const uint64_t base_allocs = allocator_stats().allocations, base_reserves = allocator_stats().reserves;
+  uint64_t load_allocs = 0, run_allocs = 0, load_reserves = 0;
   {
     auto t0 = Clock::now();
     Pipeline p = pipeline("text-classification", model, po);
     load_ms = ms_since(t0);
-    load_allocs = owner_memory(po.session.memory_owner).allocations;
+    // Global deltas: a pipeline may account under an owner of its own rather than ours.
+    load_allocs = allocator_stats().allocations - base_allocs;
+    load_reserves = allocator_stats().reserves - base_reserves;
     json += "," + phase("after_load");
     t0 = Clock::now();
     p(text);
     first_ms = ms_since(t0);
-    run_allocs = owner_memory(po.session.memory_owner).allocations - load_allocs;
+    run_allocs = allocator_stats().allocations - base_allocs - load_allocs;
     std::vector<double> lat;
     for (int i = 0; i < runs; ++i) {
       t0 = Clock::now();
@@ -115,14 +121,14 @@ int main(int argc, char** argv) {
   }
   const TrimReport t = trim();
   json += "," + phase("after_trim");
-  const OwnerMemory o = owner_memory(po.session.memory_owner);
+  const AllocatorStats st = allocator_stats();
   char buf[400];
   std::snprintf(buf, sizeof buf,
                 ",\"load_ms\":%.1f,\"first_run_ms\":%.1f,\"p50_ms\":%.2f,\"load_allocs\":%llu,\"first_run_allocs\":%llu,"
-                "\"owner_peak_mib\":%.1f,\"owner_allocs\":%llu,\"trim_allocator_mib\":%.1f,\"trim_released_mib\":%.1f}",
+                "\"peak_in_use_mib\":%.1f,\"load_reserves\":%llu,\"trim_allocator_mib\":%.1f,\"trim_released_mib\":%.1f}",
                 load_ms, first_ms, p50, static_cast<unsigned long long>(load_allocs),
-                static_cast<unsigned long long>(run_allocs), mib(o.peak_in_use),
-                static_cast<unsigned long long>(o.allocations), mib(t.allocator_bytes), mib(t.released()));
+                static_cast<unsigned long long>(run_allocs), mib(st.peak_in_use),
+                static_cast<unsigned long long>(load_reserves), mib(t.allocator_bytes), mib(t.released()));
   json += buf;
   std::printf("%s\n", json.c_str());
   return 0;
