@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "transformers/engine.hpp"
+#include "transformers/memory.hpp"
 #include "transformers/tensor.hpp"
 
 namespace transformers {
@@ -19,7 +20,10 @@ namespace transformers {
 struct PipelineOptions {
   std::string dtype = "auto";              // fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4, ... or auto
   std::string model_file_name = "model";   // onnx/<model_file_name><dtype suffix>.onnx
-  SessionOptions session;                  // threads, graph optimisation
+  SessionOptions session;                  // threads, graph optimisation, weights
+  // What happens to this pipeline's freed working memory; unset = the runtime default
+  // (configure_allocator). With immediate, dispose() also returns the C heap's free pages (malloc_trim).
+  std::optional<ReleasePolicy> release_policy;
 };
 
 enum class FunctionToApply { softmax, sigmoid, none };
@@ -93,6 +97,7 @@ class Pipeline {
   const std::string& dtype() const;  // resolved dtype
   const std::filesystem::path& onnx_file() const;
   PipelineFootprint footprint() const;  // throws DisposedError after dispose()
+  uint64_t memory_owner() const;        // its accounting id in the allocator (owner_memory())
 
   struct Impl;
   explicit Pipeline(std::unique_ptr<Impl> impl);

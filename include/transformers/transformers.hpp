@@ -4,6 +4,7 @@
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 #include "transformers/memory.hpp"
+#include "transformers/memory_report.hpp"
 #include "transformers/model_folder.hpp"
 #include "transformers/pipeline.hpp"
 #include "transformers/pipeline_manager.hpp"

@@ -95,8 +95,7 @@ void Pipeline::dispose() {
   if (!impl_) return;
   std::unique_lock lock(impl_->lifetime);  // waits for calls in flight
   if (impl_->disposed) return;
-  impl_->session.reset();
-  impl_->tokenizer.reset();
+  impl_->release();
   impl_->disposed = true;
 }
 
@@ -113,6 +112,8 @@ const std::string& Pipeline::task() const { return live(impl_).task; }
 const std::filesystem::path& Pipeline::model_path() const { return live(impl_).model_path; }
 const std::string& Pipeline::dtype() const { return live(impl_).dtype; }
 const std::filesystem::path& Pipeline::onnx_file() const { return live(impl_).onnx_file; }
+
+uint64_t Pipeline::memory_owner() const { return live(impl_).memory_owner; }
 
 PipelineFootprint Pipeline::footprint() const {
   if (!impl_) throw_disposed(nullptr);

@@ -1,5 +1,6 @@
 #include "pipelines/text_pipeline.hpp"
 
+#include "pipelines/live_pipelines.hpp"
 #include "transformers/error.hpp"
 
 namespace transformers {
@@ -14,10 +15,38 @@ Pipeline::Impl::Impl(std::string task_name, const std::filesystem::path& model, 
   dtype = folder.resolve_dtype(request);
   onnx_file = folder.onnx_file(request);
   tokenizer.emplace(Tokenizer::from_files(folder.tokenizer_json(), folder.tokenizer_config_json()));
-  session.emplace(onnx_file, options.session);
-  if (!session->has_input("input_ids")) {
-    throw ModelLoadError("the graph " + onnx_file.string() + " has no 'input_ids' input; a text pipeline needs it");
+  release_policy = options.release_policy.value_or(allocator_options().policy);
+  // A caller may group pipelines under an owner of its own; otherwise each pipeline is its own owner.
+  owns_memory_owner = options.session.memory_owner == 0;
+  memory_owner = owns_memory_owner ? register_memory_owner(task + " " + model.filename().string() + " (" + dtype + ")",
+                                                           options.release_policy)
+                                   : options.session.memory_owner;
+  live_pipelines::add(this, {memory_owner, task, model, dtype, onnx_file});
+  SessionOptions session_options = options.session;
+  session_options.memory_owner = memory_owner;
+  try {  // the destructor does not run for a constructor that throws
+    session.emplace(onnx_file, session_options);
+    if (!session->has_input("input_ids")) {
+      throw ModelLoadError("the graph " + onnx_file.string() + " has no 'input_ids' input; a text pipeline needs it");
+    }
+  } catch (...) {
+    release();
+    throw;
   }
+}
+
+Pipeline::Impl::~Impl() { release(); }
+
+void Pipeline::Impl::release() {
+  if (!memory_owner) return;
+  session.reset();
+  tokenizer.reset();
+  live_pipelines::remove(this);
+  if (owns_memory_owner) unregister_memory_owner(memory_owner);
+  memory_owner = 0;
+  // Our allocator already returned the session's blocks per the policy; the C heap keeps what ONNX
+  // Runtime and the tokenizer freed until asked (the usual "dispose did nothing" cause).
+  if (release_policy.kind == ReleaseKind::immediate) trim_heap();
 }
 
 Pipeline::Impl::Forward Pipeline::Impl::forward(const std::vector<std::string>& texts,

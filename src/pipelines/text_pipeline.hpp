@@ -16,7 +16,9 @@ namespace transformers {
 
 struct Pipeline::Impl {
   Impl(std::string task, const std::filesystem::path& model, const PipelineOptions& options);
-  virtual ~Impl() = default;
+  virtual ~Impl();
+  // Frees the session and tokenizer and gives their memory back per the release policy.
+  void release();
 
   // Runs the task on a batch of texts; `batched_input` says whether the caller passed a list.
   virtual Output run(const std::vector<std::string>& texts, bool batched_input, const CallOptions& options) = 0;
@@ -36,6 +38,9 @@ struct Pipeline::Impl {
   std::optional<Tokenizer> tokenizer;
   std::optional<Session> session;
   bool disposed = false;
+  uint64_t memory_owner = 0;
+  bool owns_memory_owner = true;
+  ReleasePolicy release_policy;  // effective (the pipeline's, else the runtime default at creation)
   // Calls hold it shared; dispose() holds it exclusive, so it waits for calls in flight.
   std::shared_mutex lifetime;
 };

@@ -1,0 +1,87 @@
+#include "transformers/memory_report.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "engine/model_weights.hpp"
+#include "pipelines/live_pipelines.hpp"
+
+namespace transformers {
+
+MemoryReport memory_report() {
+  MemoryReport r;
+  r.process = process_memory();
+  r.allocator = allocator_stats();
+  for (const auto& m : engine::mapped_weights()) {
+    r.mapped_weights.push_back({m.path, m.bytes, m.sessions});
+    r.mapped_weights_bytes += m.bytes;
+  }
+  for (const auto& p : live_pipelines::snapshot()) {
+    const OwnerMemory o = owner_memory(p.owner);
+    r.pipelines.push_back({p.owner, p.task, p.model, p.dtype, p.onnx_file, o.in_use, o.peak_in_use, o.allocations});
+  }
+  r.unattributed_in_use = owner_memory(0).in_use;
+  return r;
+}
+
+std::string MemoryReport::to_json() const {
+  nlohmann::ordered_json j;
+  j["process"] = {{"rss", process.rss},         {"rss_anon", process.rss_anon}, {"rss_file", process.rss_file},
+                  {"rss_shmem", process.rss_shmem}, {"pss", process.pss},       {"vm_hwm", process.vm_hwm}};
+  j["allocator"] = {{"reserved", allocator.reserved},     {"in_use", allocator.in_use},
+                    {"peak_in_use", allocator.peak_in_use}, {"cached", allocator.cached},
+                    {"allocations", allocator.allocations}, {"os_maps", allocator.os_maps},
+                    {"os_unmaps", allocator.os_unmaps},     {"unattributed_in_use", unattributed_in_use}};
+  j["mapped_weights_bytes"] = mapped_weights_bytes;
+  j["mapped_weights"] = nlohmann::ordered_json::array();
+  for (const auto& m : mapped_weights)
+    j["mapped_weights"].push_back({{"file", m.file.string()}, {"bytes", m.bytes}, {"sessions", m.sessions}});
+  j["pipelines"] = nlohmann::ordered_json::array();
+  for (const auto& p : pipelines) {
+    j["pipelines"].push_back({{"owner", p.owner},
+                              {"task", p.task},
+                              {"model", p.model.string()},
+                              {"dtype", p.dtype},
+                              {"onnx_file", p.onnx_file.string()},
+                              {"in_use", p.in_use},
+                              {"peak_in_use", p.peak_in_use},
+                              {"allocations", p.allocations}});
+  }
+  return j.dump();
+}
+
+namespace {
+std::string mib(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%9.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+}  // namespace
+
+std::string MemoryReport::to_table() const {
+  std::string s;
+  s += "process (what the OS sees)          MiB\n";
+  s += "  RSS                         " + mib(process.rss) + "\n";
+  s += "    anonymous (heap, arenas)  " + mib(process.rss_anon) + "\n";
+  s += "    file-backed (weights, .so)" + mib(process.rss_file) + "\n";
+  s += "  PSS                         " + mib(process.pss) + "\n";
+  s += "  peak RSS                    " + mib(process.vm_hwm) + "\n";
+  s += "our allocator\n";
+  s += "  reserved from the OS        " + mib(allocator.reserved) + "\n";
+  s += "  in use                      " + mib(allocator.in_use) + "\n";
+  s += "  cached for reuse            " + mib(allocator.cached) + "\n";
+  s += "  peak in use                 " + mib(allocator.peak_in_use) + "\n";
+  s += "  outside any pipeline        " + mib(unattributed_in_use) + "\n";
+  s += "mapped weights                " + mib(mapped_weights_bytes) + "\n";
+  for (const auto& m : mapped_weights) {
+    s += "  " + mib(m.bytes) + "  " + std::to_string(m.sessions) + " session(s)  " + m.file.filename().string() + "\n";
+  }
+  s += "pipelines (" + std::to_string(pipelines.size()) + ")                in use MiB   peak MiB\n";
+  for (const auto& p : pipelines) {
+    s += "  " + p.task + " " + p.model.filename().string() + " (" + p.dtype + ")  " + mib(p.in_use) + "  " +
+         mib(p.peak_in_use) + "\n";
+  }
+  return s;
+}
+
+}  // namespace transformers
