@@ -46,8 +46,10 @@ struct SessionOptions {
   // Where the aligned weights sidecar of a model with embedded weights is written once;
   // empty = the default cache folder (see docs/memory.md).
   std::filesystem::path weights_cache_dir;
-  // Let ONNX Runtime keep prepacked (private) copies of MatMul weights: faster, but not file-backed.
-  bool prepack_weights = true;
+  // Let ONNX Runtime keep prepacked (private, per-session) copies of MatMul weights. Off by default:
+  // on BERT-base it costs +331 MiB private per session for a speed-up lost in this machine's noise
+  // (docs/memory-weights.md); with it off, weights stay file-backed and shared.
+  bool prepack_weights = false;
   // Accounting owner of this session's allocations (0 = unattributed); pipelines set it.
   uint64_t memory_owner = 0;
 };

@@ -30,5 +30,6 @@ class Args {
 int run_command(const Args& args);
 int inspect_command(const Args& args);
 int bench_command(const Args& args);
+int mem_command(const Args& args);
 
 }  // namespace transformers::cli

@@ -17,6 +17,9 @@ commands:
                [--pooling P] [--no-normalize] [--json]
                input: B copies of "hello" x (S-2); feature-extraction defaults to mean pooling + normalize
 
+  mem <task> --model DIR [--policy immediate|deferred:MS|retain] [--runs N] [--cycles N] [--then DIR2]
+             [--plot FILE.svg] [--json]   the memory report at each phase of a pipeline's life
+
 tasks: text-classification (sentiment-analysis), feature-extraction (embeddings)
 )";
 }  // namespace
@@ -41,6 +44,12 @@ int main(int argc, char** argv) {
                                           {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
                                            "pooling"},
                                           {"json", "no-normalize"}));
+    }
+    if (command == "mem") {
+      return cli::mem_command(cli::Args(argc, argv, 2,
+                                        {"model", "dtype", "policy", "cycles", "runs", "then", "plot", "threads",
+                                         "model-file-name"},
+                                        {"json"}));
     }
     std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "test_paths.hpp"
@@ -93,4 +94,29 @@ TEST(Cli, BenchJsonHasEveryField) {
   }
   EXPECT_EQ(j["batch"], 2);
   EXPECT_GT(j["rss_mib"]["after_load"].get<double>(), 0.0);
+}
+
+TEST(Cli, MemProfileHasEveryPhaseAndAPlot) {
+  const std::string plot = ::testing::TempDir() + "tfcpp_mem.svg";
+  const Result r = run_cli("mem text-classification --model " + kSentiment + " --policy deferred:50 --runs 2 --cycles 3 --then " +
+                           fixtures::model("tiny-bert-multilabel").string() + " --plot " + plot + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (const auto& p : j["phases"]) names.push_back(p["phase"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"baseline", "after load", "after first run", "after 2 runs", "after dispose",
+                                             "second model, 1 run", "second disposed", "after trim"}));
+  EXPECT_EQ(j["phases"][2]["report"]["pipelines"].size(), 1u);
+  EXPECT_EQ(j["phases"][4]["report"]["pipelines"].size(), 0u);
+  EXPECT_EQ(j["cycle_rss_mib"].size(), 3u);
+  std::ifstream svg(plot);
+  std::string first_line;
+  std::getline(svg, first_line);
+  EXPECT_NE(first_line.find("<svg"), std::string::npos);
+}
+
+TEST(Cli, MemRejectsAnUnknownPolicy) {
+  const Result r = run_cli("mem text-classification --model " + kSentiment + " --policy sometimes");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("sometimes"), std::string::npos) << r.out;
 }
