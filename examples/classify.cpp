@@ -23,6 +23,15 @@ int main(int argc, char** argv) {
     auto embed = tf::pipeline("feature-extraction", argv[2]);
     tf::Tensor e = embed({"first text", "second"}, {.pooling = tf::Pooling::mean, .normalize = true}).tensor();
     std::cout << "embeddings " << e.dims_string() << "\n";
+
+    // The README's memory example.
+    auto p = tf::pipeline("embeddings", argv[2], {.release_policy = tf::ReleasePolicy::immediate()});
+    p({"some text"});
+    p.dispose();
+    std::cout << tf::memory_report().to_table();
+    tf::PipelineManager manager({.budget_bytes = 512ull << 20});
+    auto shared = manager.get_or_load("text-classification", argv[1]);
+    std::cout << shared->task() << " shared by " << manager.pipelines().at(0).holders << " holder(s)\n";
   } catch (const tf::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
