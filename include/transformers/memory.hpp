@@ -55,6 +55,10 @@ struct AllocatorOptions {
   bool enabled = true;
   ReleasePolicy policy;                 // runtime default; owners may override
   size_t large_threshold = 64u << 10;   // blocks this size or bigger come straight from mmap
+  // Hard cap on bytes in use (0 = none): an allocation that would pass it is refused, the inference
+  // that asked fails with BudgetExceededError, and the process goes on. PipelineManager sets it from
+  // its budget.
+  uint64_t limit_bytes = 0;
 };
 
 // Applies from the next allocation / free / session creation on.
@@ -70,6 +74,7 @@ struct AllocatorStats {
   uint64_t large_allocations = 0;  // of which served by a whole mapping
   uint64_t frees = 0, live_blocks = 0;
   uint64_t os_maps = 0, os_unmaps = 0, cache_hits = 0;
+  uint64_t refused = 0;  // allocations refused by limit_bytes
 };
 
 struct OwnerMemory {
@@ -87,6 +92,10 @@ void unregister_memory_owner(uint64_t id);
 void set_owner_release_policy(uint64_t id, std::optional<ReleasePolicy> policy);
 
 AllocatorStats allocator_stats();
+// Starts peak_in_use (process and owners) again from what is in use now.
+void reset_allocator_peak();
+// Why the last allocation was refused ("" if none was).
+std::string last_refusal();
 OwnerMemory owner_memory(uint64_t id);  // zeros for an id never seen
 std::vector<OwnerMemory> owners_memory();
 

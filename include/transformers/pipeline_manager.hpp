@@ -23,7 +23,7 @@ struct ManagedPipelineInfo {
   std::filesystem::path model;
   std::string dtype;
   PipelineFootprint footprint;
-  uint64_t accounted_bytes = 0;  // what this pipeline adds to the budget (shared mappings counted once)
+  uint64_t accounted_bytes = 0;  // private weights, its working memory now, shared mappings counted once
   std::chrono::steady_clock::time_point last_use;
   bool pinned = false;
   long holders = 0;  // handles held outside the manager
@@ -33,7 +33,9 @@ struct ManagedPipelineInfo {
 // pipeline while it lives. A pipeline is idle when nobody outside the manager holds its handle; only idle,
 // unpinned pipelines are evicted, least recently acquired first, one at a time (each disposal finishes
 // before the next starts, so teardowns never overlap into a peak). A load that still does not fit raises
-// BudgetExceededError with the requested and available bytes.
+// BudgetExceededError with the requested and available bytes. With a budget, the manager also caps our
+// allocator at (budget - weights), so working memory cannot push the total past the budget: an
+// inference that would is refused with BudgetExceededError. One budgeted manager per process.
 class PipelineManager {
  public:
   explicit PipelineManager(ManagerOptions options = {});
@@ -61,12 +63,15 @@ class PipelineManager {
  private:
   struct Entry;
   void make_room_locked(uint64_t requested, const std::string& what);
-  uint64_t accounted_locked() const;
+  uint64_t accounted_locked() const;  // weights + allocator in use
+  uint64_t weights_locked() const;    // private weights + shared mappings counted once
+  void apply_limit_locked();          // allocator limit = budget - weights
   ManagerOptions options_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Entry>> entries_;
   uint64_t evictions_ = 0;
   uint64_t use_counter_ = 0;
+  bool limit_set_ = false;
 };
 
 }  // namespace transformers

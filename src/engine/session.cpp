@@ -5,6 +5,7 @@
 #include "engine/model_weights.hpp"
 #include "engine/runtime.hpp"
 #include "engine/session_memory.hpp"
+#include "transformers/memory.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 
@@ -265,11 +266,15 @@ std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
 
   std::vector<Ort::Value> results;
   engine::MemoryScope scope(s.memory_owner);
+  const uint64_t refused_before = allocator_stats().refused;
   try {
     results = const_cast<Ort::Session&>(s.session)
                   .Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(), out_names.data(),
                        out_names.size());
   } catch (const Ort::Exception& e) {
+    if (allocator_stats().refused > refused_before) {
+      throw BudgetExceededError("inference refused by the memory limit" + where + ": " + last_refusal());
+    }
     throw Error(std::string("inference failed") + where + ": " + e.what());
   }
 

@@ -1,14 +1,22 @@
 // ONNX Runtime <-> our allocator: the OrtAllocator adapter, its registration, per-session settings.
 #include "engine/session_memory.hpp"
 
+#include <new>
+
 #include "memory/pool_allocator.hpp"
 
 namespace transformers::engine {
 
 namespace {
 
-void* ORT_API_CALL pool_alloc(OrtAllocator*, size_t size) { return memory::pool().allocate(size); }
-void* ORT_API_CALL pool_reserve(OrtAllocator*, size_t size) { return memory::pool().reserve(size); }
+// ONNX Runtime 1.29 does not check a custom allocator's result for null (it crashes in a memcpy), so a
+// refused allocation throws instead: ONNX Runtime's API boundary turns it into an error status.
+void* checked(void* p, size_t size) {
+  if (!p && size) throw std::bad_alloc();
+  return p;
+}
+void* ORT_API_CALL pool_alloc(OrtAllocator*, size_t size) { return checked(memory::pool().allocate(size), size); }
+void* ORT_API_CALL pool_reserve(OrtAllocator*, size_t size) { return checked(memory::pool().reserve(size), size); }
 void ORT_API_CALL pool_free(OrtAllocator*, void* p) { memory::pool().deallocate(p); }
 const OrtMemoryInfo* ORT_API_CALL pool_info(const OrtAllocator*);
 OrtStatus* ORT_API_CALL pool_shrink(OrtAllocator*) noexcept {

@@ -44,6 +44,8 @@ void set_owner_release_policy(uint64_t id, std::optional<ReleasePolicy> policy) 
 }
 
 AllocatorStats allocator_stats() { return memory::pool().stats(); }
+void reset_allocator_peak() { memory::pool().reset_peak(); }
+std::string last_refusal() { return memory::pool().last_refusal(); }
 OwnerMemory owner_memory(uint64_t id) { return memory::pool().owner(id); }
 std::vector<OwnerMemory> owners_memory() { return memory::pool().owners(); }
 

@@ -63,6 +63,17 @@ void PoolAllocator::set_owner_policy(uint64_t id, std::optional<ReleasePolicy> p
   owners_[id].policy = policy;
 }
 
+void PoolAllocator::reset_peak() {
+  std::lock_guard lock(mu_);
+  stats_.peak_in_use = stats_.in_use;
+  for (auto& [id, o] : owners_) o.peak = o.in_use;
+}
+
+std::string PoolAllocator::last_refusal() const {
+  std::lock_guard lock(mu_);
+  return refusal_;
+}
+
 AllocatorStats PoolAllocator::stats() const {
   std::lock_guard lock(mu_);
   AllocatorStats s = stats_;

@@ -83,7 +83,19 @@ void* PoolAllocator::reserve(size_t size) {
   return p;
 }
 
+bool PoolAllocator::over_limit_locked(size_t size) {
+  const uint64_t limit = options_.limit_bytes;
+  if (limit == 0 || stats_.in_use + size <= limit) return false;
+  ++stats_.refused;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "an allocation of %zu bytes would take memory in use to %llu bytes, over the limit of %llu bytes",
+                size, static_cast<unsigned long long>(stats_.in_use + size), static_cast<unsigned long long>(limit));
+  refusal_ = buf;
+  return true;
+}
+
 void* PoolAllocator::allocate_locked(size_t size, uint64_t owner) {
+  if (over_limit_locked(size)) return nullptr;
   const size_t threshold = std::clamp<size_t>(options_.large_threshold, kAlignment, kMaxSmall);
   void* p = size >= threshold ? allocate_large(size, owner) : allocate_small(size, owner);
   if (p) {

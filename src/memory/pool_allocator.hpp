@@ -50,6 +50,8 @@ class PoolAllocator {
   void set_owner_policy(uint64_t id, std::optional<ReleasePolicy> policy);
 
   AllocatorStats stats() const;
+  void reset_peak();
+  std::string last_refusal() const;
   OwnerMemory owner(uint64_t id) const;
   std::vector<OwnerMemory> owners() const;
 
@@ -87,6 +89,7 @@ class PoolAllocator {
   };
 
   void* allocate_locked(size_t size, uint64_t owner);
+  bool over_limit_locked(size_t size);
   void* allocate_large(size_t size, uint64_t owner);
   void* allocate_small(size_t size, uint64_t owner);
   void free_large(Region* r);
@@ -112,6 +115,7 @@ class PoolAllocator {
   std::unordered_map<uint64_t, Owner> owners_;
   uint64_t next_owner_ = 1;
   AllocatorStats stats_;
+  std::string refusal_;  // why the last over-limit allocation was refused
   Clock::time_point next_expiry_ = Clock::time_point::max();
   // Background reaper: started when something is first kept under `deferred`.
   std::condition_variable reaper_cv_;

@@ -37,14 +37,31 @@ PipelineManager::~PipelineManager() {
   // One at a time, in load order, so that no two teardowns overlap.
   for (auto& e : entries_) e->pipeline->dispose();
   entries_.clear();
+  if (limit_set_) {
+    AllocatorOptions o = allocator_options();
+    o.limit_bytes = 0;
+    configure_allocator(o);
+  }
 }
 
-uint64_t PipelineManager::accounted_locked() const {
+uint64_t PipelineManager::accounted_locked() const { return weights_locked() + allocator_stats().in_use; }
+
+void PipelineManager::apply_limit_locked() {
+  if (options_.budget_bytes == 0 && !limit_set_) return;
+  AllocatorOptions o = allocator_options();
+  const uint64_t weights = weights_locked();
+  // Working memory may use what the weights leave of the budget (at least one byte: 0 means "no limit").
+  o.limit_bytes = options_.budget_bytes == 0 ? 0 : std::max<uint64_t>(1, options_.budget_bytes - std::min(weights, options_.budget_bytes - 1));
+  configure_allocator(o);
+  limit_set_ = options_.budget_bytes != 0;
+}
+
+uint64_t PipelineManager::weights_locked() const {
   uint64_t total = 0;
   std::map<fs::path, uint64_t> mapped;  // a shared mapping is counted once
   for (const auto& e : entries_) {
     const PipelineFootprint& f = e->info.footprint;
-    total += f.private_bytes + f.peak_activation_bytes;
+    total += f.private_bytes;
     if (f.mapped_weight_bytes) mapped[f.weights_file] = std::max(mapped[f.weights_file], f.mapped_weight_bytes);
   }
   for (const auto& [file, bytes] : mapped) total += bytes;
@@ -92,6 +109,7 @@ void PipelineManager::make_room_locked(uint64_t requested, const std::string& wh
     entries_.erase(std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.get() == victim; }));
     ++evictions_;
   }
+  apply_limit_locked();
 }
 
 std::shared_ptr<Pipeline> PipelineManager::get_or_load(std::string_view task, const fs::path& model,
@@ -126,6 +144,7 @@ std::shared_ptr<Pipeline> PipelineManager::get_or_load(std::string_view task, co
   entry->info.last_use = std::chrono::steady_clock::now();
   entry->use_seq = ++use_counter_;
   entries_.push_back(std::move(entry));
+  apply_limit_locked();
   return entries_.back()->pipeline;
 }
 
@@ -143,6 +162,7 @@ bool PipelineManager::evict(const std::shared_ptr<Pipeline>& pipeline) {
       (*it)->pipeline->dispose();
       entries_.erase(it);
       ++evictions_;
+      apply_limit_locked();
       return true;
     }
   }
@@ -162,6 +182,7 @@ size_t PipelineManager::evict_idle(bool include_pinned) {
       ++it;
     }
   }
+  apply_limit_locked();
   return n;
 }
 
@@ -176,7 +197,7 @@ std::vector<ManagedPipelineInfo> PipelineManager::pipelines() const {
     ManagedPipelineInfo info = e->info;
     info.holders = e->pipeline.use_count() - 1;
     const PipelineFootprint& f = info.footprint;
-    info.accounted_bytes = f.private_bytes + f.peak_activation_bytes;
+    info.accounted_bytes = f.private_bytes + owner_memory(e->pipeline->memory_owner()).in_use;
     if (f.mapped_weight_bytes && !mapped_seen[f.weights_file]) {
       mapped_seen[f.weights_file] = true;
       info.accounted_bytes += f.mapped_weight_bytes;
@@ -199,6 +220,7 @@ uint64_t PipelineManager::budget_bytes() const {
 void PipelineManager::set_budget_bytes(uint64_t bytes) {
   std::lock_guard lock(mutex_);
   options_.budget_bytes = bytes;
+  apply_limit_locked();
 }
 
 uint64_t PipelineManager::evictions() const {
