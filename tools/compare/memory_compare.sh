@@ -4,7 +4,7 @@
 #
 #   tools/compare/memory_compare.sh --model DIR [--then DIR2] [--cycles 20] [--threads T]
 #                                   [--task text-classification] [--rounds R] [--policy P]
-#                                   [--wait-ms 2000] [--json-out FILE]
+#                                   [--wait-ms 2000] [--cycle-wait-ms 100] [--json-out FILE]
 #
 # transformers-cpp: `build/transformers-cpp mem TASK --model DIR --runs 1 --cycles N [--then DIR2]
 #   [--policy P] --threads T --json` for RSS phases, and `build/transformers-cpp bench TASK --model DIR
@@ -16,7 +16,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 
-model="" then="" task="text-classification" cycles=20 threads=2 rounds=1 policy="" wait_ms=2000 json_out=""
+model="" then="" task="text-classification" cycles=20 threads=2 rounds=1 policy="" wait_ms=2000 cycle_wait_ms=100 json_out=""
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --policy) policy="$2"; shift 2 ;;
     --wait-ms) wait_ms="$2"; shift 2 ;;
+    --cycle-wait-ms) cycle_wait_ms="$2"; shift 2 ;;
     --json-out) json_out="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "memory_compare.sh: unknown argument $1" >&2; usage 2 >&2 ;;
@@ -52,7 +53,7 @@ fi
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 mem_js=(node --expose-gc "$repo/tools/compare/memory_transformersjs.mjs" --task "$task" --model "$model"
-        --cycles "$cycles" --threads "$threads" --wait-ms "$wait_ms" ${then:+--then "$then"})
+        --cycles "$cycles" --threads "$threads" --wait-ms "$wait_ms" --cycle-wait-ms "$cycle_wait_ms" ${then:+--then "$then"})
 
 n=0
 run() {  # kind label command...: keeps the command's stdout as <n>.<kind>
@@ -74,10 +75,10 @@ for round in $(seq "$rounds"); do
   run js "round $round: onnxruntime-node" "${mem_js[@]}" --impl onnxruntime-node
 done
 
-node - "$results" "$task" "$model" "$then" "$cycles" "$threads" "$rounds" "${policy:-default}" "$json_out" <<'EOF'
+node - "$results" "$task" "$model" "$then" "$cycles" "$threads" "$rounds" "${policy:-default}" "$json_out" "$wait_ms" "$cycle_wait_ms" <<'EOF'
 const fs = require('fs');
 const path = require('path');
-const [dir, task, model, then, cycles, threads, rounds, policy, jsonOut] = process.argv.slice(2);
+const [dir, task, model, then, cycles, threads, rounds, policy, jsonOut, waitMs, cycleWaitMs] = process.argv.slice(2);
 const MiB = 1024 * 1024;
 const lastJson = (text) => {  // the last JSON object: from the last line starting with '{'
   const nl = text.lastIndexOf('\n{');
@@ -171,7 +172,7 @@ const out = [];
 out.push(`**${task}** on \`${model}\` (onnx/model.onnx ${f(weightsMiB)} MiB)` +
          (then ? `, then \`${then}\`` : '') +
          ` — ${cycles} create/run/dispose cycles, ${threads} intra-op thread(s), transformers-cpp policy ${policy};` +
-         ` medians over ${rounds} interleaved round(s); RSS in MiB`, '');
+         ` medians over ${rounds} interleaved round(s); node waits ${waitMs} ms after dispose, ${cycleWaitMs} ms after each cycle; RSS in MiB`, '');
 const head = ['impl', 'load ms', 'RSS before load', 'after load', 'after run', 'after dispose',
               'kept after dispose (after dispose - before load)', `RSS growth over ${cycles} cycles (last - first)`];
 if (then) head.push('second model adds (load + 1 run, over after dispose)');
@@ -194,7 +195,7 @@ for (const r of rows) {
     out.push(`- ${r.impl}: second model load alone adds ${sf(r.second_load_adds)}; after the second dispose ${sf(r.second_kept)} over the first after-dispose`);
 }
 if (cppRow) {
-  out.push(`- transformers-cpp: RSS after load / weights = ${f(cppRow.after_load / weightsMiB, 2)}x; ` +
+  out.push(`- transformers-cpp: RSS after load / weights = ${f(cppRow.after_load / weightsMiB, 2)}x, after first run (weights paged in) ${f(cppRow.after_run / weightsMiB, 2)}x; ` +
            `cycles RSS ${f(cppRow.cycle_first)} -> ${f(cppRow.cycle_last)}; trim() released ${f(cppRow.trim_released, 2)} MiB`);
   out.push(`- load ms: transformers-cpp from \`bench --batch 1 --seq 16 --runs 3\` (one load); JS columns: median of the first load and the ${cycles} cycle loads`);
 }

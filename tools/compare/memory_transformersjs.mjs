@@ -6,7 +6,7 @@
 //
 //   node --expose-gc tools/compare/memory_transformersjs.mjs --impl transformers.js \
 //        --model models/bert-base-sized-classifier --task text-classification --cycles 20 --threads 2 \
-//        [--then models/minilm-sized-classifier] [--batch 4 --seq 20] [--wait-ms 2000]
+//        [--then models/minilm-sized-classifier] [--batch 4 --seq 20] [--wait-ms 2000] [--cycle-wait-ms 100]
 //
 // Input. transformers.js: the same 4 sentences as `transformers-cpp mem` (src/cli/mem_command.cpp),
 // one call with the batch of 4 (padded to 20 tokens by BERT's tokenizer), no call options.
@@ -22,7 +22,8 @@
 //   second_after_load  (--then DIR2) a second model loaded after the first was disposed
 //   second_after_run   its first call
 //   second_after_dispose  disposed, gc, --wait-ms, gc
-// then --cycles N create/run/dispose cycles of the first model (gc + 100 ms after each dispose),
+// then --cycles N create/run/dispose cycles of the first model (gc + --cycle-wait-ms (100) + gc after
+// each dispose),
 // RSS after each in cycle_rss_mib; cycle_growth_mib = last - first.
 // load_ms = median load time over the first load and the cycles' loads; load_ms_first = the first.
 import fs from 'node:fs';
@@ -44,7 +45,7 @@ const SAMPLE_TEXTS = [
 
 function parseArgs(argv) {
   const a = { impl: 'transformers.js', task: 'text-classification', model: null, then: null, cycles: 20,
-              threads: 0, batch: 4, seq: 20, waitMs: 2000 };
+              threads: 0, batch: 4, seq: 20, waitMs: 2000, cycleWaitMs: 100 };
   for (let i = 0; i < argv.length; ++i) {
     const k = argv[i];
     const next = () => {
@@ -61,6 +62,7 @@ function parseArgs(argv) {
       case '--batch': a.batch = parseInt(next(), 10); break;
       case '--seq': a.seq = parseInt(next(), 10); break;
       case '--wait-ms': a.waitMs = parseInt(next(), 10); break;
+      case '--cycle-wait-ms': a.cycleWaitMs = parseInt(next(), 10); break;
       case '-h': case '--help':
         console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0]);
         process.exit(0);
@@ -70,7 +72,8 @@ function parseArgs(argv) {
   if (!a.model) throw new Error('--model DIR is required');
   if (!['transformers.js', 'onnxruntime-node'].includes(a.impl))
     throw new Error('--impl must be transformers.js or onnxruntime-node');
-  if (!(a.cycles >= 0 && a.batch >= 1 && a.seq >= 2 && a.waitMs >= 0)) throw new Error('need --cycles >= 0, --batch >= 1, --seq >= 2, --wait-ms >= 0');
+  if (!(a.cycles >= 0 && a.batch >= 1 && a.seq >= 2 && a.waitMs >= 0 && a.cycleWaitMs >= 0))
+    throw new Error('need --cycles >= 0, --batch >= 1, --seq >= 2, --wait-ms >= 0, --cycle-wait-ms >= 0');
   if (!(a.threads >= 0)) throw new Error('--threads must be >= 0');
   if (a.threads === 0) a.threads = os.availableParallelism?.() ?? os.cpus().length;
   a.model = path.resolve(a.model);
@@ -185,7 +188,7 @@ async function main() {
     await impl.run(h);
     await impl.dispose(h);
     h = null;
-    await settle(100);
+    await settle(a.cycleWaitMs);
     cycle_rss_mib.push(mib());
   }
 
@@ -205,6 +208,7 @@ async function main() {
     cycle_growth_mib: cycle_rss_mib.length ? r1(cycle_rss_mib[cycle_rss_mib.length - 1] - cycle_rss_mib[0]) : null,
     input: a.impl === 'onnxruntime-node' ? `int64 [${a.batch}, ${a.seq}]` : `${SAMPLE_TEXTS.length} sentences`,
     wait_ms: a.waitMs,
+    cycle_wait_ms: a.cycleWaitMs,
     impl_version: impl.version,
     gc_exposed: !!global.gc,
   };
