@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
 using namespace transformers;

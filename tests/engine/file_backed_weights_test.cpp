@@ -10,7 +10,7 @@
 
 #include "engine/model_weights.hpp"
 #include "engine/onnx_protobuf.hpp"
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 #include "transformers/memory.hpp"

@@ -2,25 +2,17 @@
 
 #include <fstream>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 
 using namespace transformers;
+using fixtures::message_of;
 namespace fs = std::filesystem;
 
 namespace {
 fs::path classifier_onnx() { return fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx"; }
 
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 struct Inputs {
   std::vector<int64_t> ids, mask, types;

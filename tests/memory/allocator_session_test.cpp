@@ -5,7 +5,7 @@
 #include <iostream>
 #include <thread>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/memory.hpp"
 #include "transformers/pipeline.hpp"
 

@@ -2,11 +2,12 @@
 
 #include <fstream>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/model_folder.hpp"
 
 using namespace transformers;
+using fixtures::message_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -24,15 +25,6 @@ struct ScratchFolder {
   ~ScratchFolder() { fs::remove_all(root); }
 };
 
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 }  // namespace
 
 TEST(Dtype, SuffixesFollowTransformersJs) {

@@ -3,7 +3,7 @@
 #include <fstream>
 
 #include "models/onnx_file_info.hpp"
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/error.hpp"
 
 using namespace transformers;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
 using namespace transformers;

@@ -5,22 +5,14 @@
 #include <cmath>
 #include <thread>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/pipeline.hpp"
 
 using namespace transformers;
+using fixtures::message_of;
 
 namespace {
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 const auto kSentiment = fixtures::model("tiny-bert-sentiment");
 const auto kEmbedder = fixtures::model("tiny-bert-embedder");
 std::filesystem::path testing_model_multilabel() { return fixtures::model("tiny-bert-multilabel"); }

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/memory.hpp"
 #include "transformers/pipeline.hpp"
 

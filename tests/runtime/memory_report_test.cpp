@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/memory_report.hpp"
 #include "transformers/pipeline.hpp"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "test_paths.hpp"
+#include "test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/pipeline_manager.hpp"
 
