@@ -16,3 +16,7 @@ echo "== feature-extraction (mean pooling, normalized) on $embedder"
 echo
 echo "== bench: batch 1 x seq 16"
 ./build/transformers-cpp bench text-classification --model "$model" --batch 1 --seq 16 --runs 200
+echo
+echo "== memory profile: load, run, dispose, a second model, trim, 5 create/run/dispose cycles"
+./build/transformers-cpp mem text-classification --model "$model" --cycles 5 --then tests/fixtures/models/tiny-bert-multilabel \
+  | sed -n '1,16p'
