@@ -14,7 +14,7 @@ commands:
              [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--json] [TEXT... | lines on stdin]
   inspect DIR                      config summary, files and sizes, ONNX inputs/outputs and opset
   bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
-               [--pooling P] [--no-normalize] [--json]
+               [--pooling P] [--no-normalize] [--loads N] [--json]
                input: B copies of "hello" x (S-2); feature-extraction defaults to mean pooling + normalize
 
   mem <task> --model DIR [--policy immediate|deferred:MS|retain] [--runs N] [--cycles N] [--then DIR2]
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     if (command == "bench") {
       return cli::bench_command(cli::Args(argc, argv, 2,
                                           {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
-                                           "pooling"},
+                                           "pooling", "loads"},
                                           {"json", "no-normalize"}));
     }
     if (command == "mem") {

@@ -69,7 +69,7 @@ for round in $(seq "$rounds"); do
     run cppmem "round $round: transformers-cpp mem" "$cpp" mem "$task" --model "$model" --runs 1 --cycles "$cycles" \
         --threads "$threads" ${then:+--then "$then"} ${policy:+--policy "$policy"} --json
     run cppbench "round $round: transformers-cpp bench (load time)" "$cpp" bench "$task" --model "$model" \
-        --batch 1 --seq 16 --runs 3 --threads "$threads" --json
+        --batch 1 --seq 16 --runs 3 --loads 5 --threads "$threads" --json
   fi
   run js "round $round: transformers.js" "${mem_js[@]}" --impl transformers.js
   run js "round $round: onnxruntime-node" "${mem_js[@]}" --impl onnxruntime-node
@@ -197,7 +197,7 @@ for (const r of rows) {
 if (cppRow) {
   out.push(`- transformers-cpp: RSS after load / weights = ${f(cppRow.after_load / weightsMiB, 2)}x, after first run (weights paged in) ${f(cppRow.after_run / weightsMiB, 2)}x; ` +
            `cycles RSS ${f(cppRow.cycle_first)} -> ${f(cppRow.cycle_last)}; trim() released ${f(cppRow.trim_released, 2)} MiB`);
-  out.push(`- load ms: transformers-cpp from \`bench --batch 1 --seq 16 --runs 3\` (one load); JS columns: median of the first load and the ${cycles} cycle loads`);
+  out.push(`- load ms: transformers-cpp: median of 5 loads in one process (\`bench --loads 5\`: the first also creates the ONNX Runtime environment); JS columns: median of the first load and the ${cycles} cycle loads`);
 }
 if (cppRow?.phases) {
   out.push('', 'transformers-cpp by phase (what is anonymous vs file-backed; "mapped weights" = weight file mapped, paged in or not):', '');
