@@ -1,6 +1,9 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "engine/model_weights.hpp"
 #include "engine/runtime.hpp"
@@ -112,6 +115,22 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
+// With prepacking on, sessions of one model file share one container of prepacked weights (ONNX Runtime
+// reuses them across sessions whose initializers come from AddInitializer, as file-backed weights do), so a
+// second session does not repeat the private copies.
+std::shared_ptr<Ort::PrepackedWeightsContainer> shared_prepacked_weights(const std::filesystem::path& model) {
+  static std::mutex mutex;
+  static auto* registry = new std::map<std::filesystem::path, std::weak_ptr<Ort::PrepackedWeightsContainer>>;
+  std::lock_guard lock(mutex);
+  auto& slot = (*registry)[model];
+  auto container = slot.lock();
+  if (!container) {
+    container = std::make_shared<Ort::PrepackedWeightsContainer>();
+    slot = container;
+  }
+  return container;
+}
+
 }  // namespace
 
 const char* element_type_name(ElementType type) {
@@ -139,6 +158,7 @@ struct Session::Impl {
   std::filesystem::path path;
   uint64_t memory_owner = 0;
   engine::PreparedModel prepared;  // declared before the session: destroyed after it
+  std::shared_ptr<Ort::PrepackedWeightsContainer> prepacked;  // likewise: outlives the session
   Ort::Session session{nullptr};
   std::vector<TensorInfo> inputs, outputs;
   std::vector<const char*> output_name_ptrs;
@@ -170,7 +190,10 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
       so.SetIntraOpNumThreads(options.intra_op_threads);
       so.SetInterOpNumThreads(1);
     }
-    impl_->session = Ort::Session(engine::env(), impl_->prepared.path.c_str(), so);
+    if (options.prepack_weights) impl_->prepacked = shared_prepacked_weights(model_file);
+    impl_->session = Ort::Session(engine::env(), impl_->prepared.path.c_str(), so,
+                                  impl_->prepacked ? static_cast<OrtPrepackedWeightsContainer*>(*impl_->prepacked)
+                                                   : nullptr);
     Ort::AllocatorWithDefaultOptions alloc;
     for (size_t i = 0; i < impl_->session.GetInputCount(); ++i) {
       impl_->inputs.push_back(describe(impl_->session.GetInputNameAllocated(i, alloc).get(),

@@ -154,3 +154,25 @@ TEST(PipelineManager, WorkingMemoryOverTheBudgetIsRefusedAndTheProcessGoesOn) {
   m.set_budget_bytes(0);  // lift the cap: the same pipeline works
   EXPECT_EQ((*p)(batch).labels().size(), 16u);
 }
+
+TEST(PipelineManager, FiveModelsNeedingThreeTimesTheBudgetLoadInTurn) {
+  PipelineManager sizing;
+  uint64_t total = 0, largest = 0;
+  for (const auto& model : kModels) {
+    total += estimate(sizing, model);
+    largest = std::max(largest, estimate(sizing, model));
+  }
+  const uint64_t budget = largest + kHeadroom;  // one model at a time
+  ASSERT_GE(total, 3 * budget);
+  PipelineManager m({.budget_bytes = budget});
+  for (const auto& model : kModels) {
+    reset_allocator_peak();
+    auto p = m.get_or_load(model.task, fixtures::model(model.name), with_dtype(model.dtype));
+    (*p)(std::vector<std::string>(2, "a short text"));
+    const uint64_t weights = m.accounted_bytes() - allocator_stats().in_use;
+    EXPECT_LE(weights + allocator_stats().peak_in_use, budget) << model.name;
+    ASSERT_EQ(m.pipelines().size(), 1u);
+    EXPECT_EQ(m.pipelines()[0].model.filename(), model.name);
+  }
+  EXPECT_EQ(m.evictions(), 4u);
+}
