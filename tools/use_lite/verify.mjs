@@ -5,13 +5,14 @@
 //   (cd tools/use_lite/node && npm ci)          # once: @tensorflow/tfjs + @energetic-ai/embeddings
 //   node tools/use_lite/verify.mjs [--package third_party/downloads/use_lite/package]
 //                                  [--model models/use-lite] [--reference out.json]
+//                                  [--onnx model_quantized.onnx] [--min-cosine 0.99]
 //
 // Token ids for BOTH sides come from the package's own tokenizer (@energetic-ai/embeddings,
 // the tokenizer the npm model is used with), so the graph conversion is checked independently
 // of our tokenizer.json.  A second check compares tokenizer.json (through Transformers.js)
 // with those ids.  Exit status 1 when the minimum cosine is below 0.9999.
 import { createRequire } from "node:module";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,7 +25,8 @@ const arg = (name, def) => {
 const pkgDir = path.resolve(root, arg("--package", "third_party/downloads/use_lite/package"));
 const modelDir = path.resolve(root, arg("--model", "models/use-lite"));
 const refOut = arg("--reference", null);
-const THRESHOLD = 0.9999;
+const onnxFile = arg("--onnx", "model.onnx");           // or model_quantized.onnx
+const THRESHOLD = Number(arg("--min-cosine", "0.9999"));
 
 const reqUse = createRequire(path.join(here, "node", "package.json"));
 const reqTools = createRequire(path.join(root, "tools", "node", "package.json"));
@@ -75,7 +77,8 @@ const tfOut = await tfEmbed(ids);
 const tfMs = performance.now() - t0;
 
 // ---- ONNX Runtime ---------------------------------------------------------------------------
-const session = await ort.InferenceSession.create(path.join(modelDir, "onnx", "model.onnx"));
+const onnxPath = path.join(modelDir, "onnx", onnxFile);
+const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: 1 });
 async function ortEmbed(batch, { left = false, extraEmptyRows = 0 } = {}) {
   const seq = Math.max(...batch.map((a) => a.length));
   const rows = batch.length + extraEmptyRows;
@@ -101,7 +104,9 @@ const ortBatched = await ortEmbed(ids);                 // one right-padded batc
 const ortMs = performance.now() - t0;
 const ortLeft = await ortEmbed(ids, { left: true, extraEmptyRows: 3 });  // left padding + empty rows
 const ortSingle = [];
+t0 = performance.now();
 for (const a of ids) ortSingle.push((await ortEmbed([a]))[0]);   // batch of one, no padding
+const singleMs = (performance.now() - t0) / ids.length;
 
 const cos = (a, b) => {
   let d = 0, na = 0, nb = 0;
@@ -118,6 +123,7 @@ const cs = ortSingle.map((e, i) => cos(e, tfOut[i]));
 const cl = ortLeft.map((e, i) => cos(e, tfOut[i]));
 const db = ortBatched.map((e, i) => maxAbs(e, tfOut[i]));
 const fmt = (x) => x.toFixed(10);
+console.log(`${path.relative(root, onnxPath)} (${(statSync(onnxPath).size / 1e6).toFixed(1)} MB)`);
 console.log(`sentences: ${sentences.length}, tokens: ${ids.reduce((n, a) => n + a.length, 0)}, ` +
   `longest: ${Math.max(...ids.map((a) => a.length))}`);
 for (const [label, c] of [["batched (right-padded)", cb], ["one at a time", cs],
@@ -127,7 +133,8 @@ for (const [label, c] of [["batched (right-padded)", cb], ["one at a time", cs],
     `max ${fmt(s.max)}  (1 - min = ${(1 - s.min).toExponential(2)})`);
 }
 console.log(`max |ONNX - TF.js| over all components (batched): ${Math.max(...db).toExponential(2)}`);
-console.log(`time for the whole batch: TF.js cpu ${tfMs.toFixed(0)} ms, ONNX Runtime ${ortMs.toFixed(0)} ms`);
+console.log(`time for the whole batch: TF.js cpu ${tfMs.toFixed(0)} ms, ONNX Runtime ${ortMs.toFixed(0)} ms ` +
+  `(first run, 1 thread); ONNX Runtime one sentence at a time: ${singleMs.toFixed(2)} ms/sentence`);
 
 // ---- our tokenizer.json (Transformers.js) against the package's tokenizer --------------------
 try {
