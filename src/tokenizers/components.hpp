@@ -66,6 +66,8 @@ const char* json_type_name(const json& j);
 struct Range {
   size_t begin = 0;
   size_t end = 0;
+  // The word is " " + text[begin, end): set by a ByteLevel pre-tokenizer with add_prefix_space.
+  bool prefix_space = false;
   size_t size() const { return end - begin; }
   bool empty() const { return begin == end; }
 };
@@ -132,6 +134,8 @@ class PreTokenizer {
   virtual ~PreTokenizer() = default;
   // Appends the words of text[range] to `words`.
   virtual void pre_tokenize(const NormalizedString& text, Range range, std::vector<Range>& words) const = 0;
+  // True for ByteLevel (or a Sequence holding one): the model then works on byte symbols.
+  virtual bool byte_level() const { return false; }
 };
 
 class Model {
@@ -146,6 +150,12 @@ class Model {
   virtual int64_t unk_token_id() const { return -1; }
   // Called once after the tokenizer added its added tokens to the vocabulary.
   virtual void finalize() {}
+  // Asks the model to map words to GPT-2's byte symbols (ByteLevel pre-tokenizer); false if it cannot.
+  virtual bool set_byte_level(bool) { return false; }
+  // Called after the words of one section were tokenized into out[first, end) (BPE's fuse_unk).
+  virtual void finish_section(std::vector<Piece>& /*out*/, size_t /*first*/) const {}
+  // BPE's end_of_word_suffix, which decode replaces by spaces (empty: none).
+  virtual std::string_view end_of_word_suffix() const { return {}; }
 
  protected:
   Vocab vocab_;
@@ -167,6 +177,8 @@ class PostProcessor {
   // Combines sequence A (and B when not null) into `out` with matching `type_ids`.
   virtual void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
                        std::vector<Piece>& out, std::vector<int64_t>& type_ids) const = 0;
+  // ByteLevel: passes both sequences on unchanged (inside a Sequence) and drops the pair at the end.
+  virtual bool keeps_pair() const { return false; }
 };
 
 class Decoder {
@@ -174,6 +186,8 @@ class Decoder {
   virtual ~Decoder() = default;
   // Transforms the token strings in place; the tokenizer joins them.
   virtual void decode_chain(std::vector<std::string>& tokens) const = 0;
+  // The added tokens' contents (ByteLevel leaves them as they are).
+  virtual void set_added_tokens(const std::vector<std::string>& /*contents*/) {}
 };
 
 // Factories: null JSON gives nullptr; unknown `type` or mistyped fields throw ModelLoadError.

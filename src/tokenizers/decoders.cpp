@@ -1,6 +1,7 @@
-// Decoders. Supported: WordPiece.
+// Decoders. Supported: WordPiece, ByteLevel (byte_level.cpp).
 #include <string>
 
+#include "bpe_family.hpp"
 #include "components.hpp"
 
 namespace transformers::tokenizers {
@@ -37,6 +38,7 @@ std::unique_ptr<Decoder> create_decoder(const json& config, const JsonSource& so
   const std::string type = f.string("type");
   Fields typed(config, source, std::string(component) + " (" + type + ")");
   if (type == "WordPiece") return std::make_unique<WordPieceDecoder>(typed);
+  if (type == "ByteLevel") return make_byte_level_decoder(typed);
   f.fail("type", "names an unsupported decoder \"" + type + "\"");
 }
 

@@ -1,6 +1,7 @@
-// Models. Supported: WordPiece.
+// Models. Supported: WordPiece, BPE (bpe.cpp).
 #include <string>
 
+#include "bpe_family.hpp"
 #include "components.hpp"
 
 namespace transformers::tokenizers {
@@ -108,11 +109,15 @@ std::unique_ptr<Model> create_model(const json& config, const JsonSource& source
   } else if (f.find("continuing_subword_prefix") && f.find("unk_token") && !f.find("merges") && f.find("vocab") &&
              f.find("vocab")->is_object()) {
     type = "WordPiece";
+  } else if (f.find("continuing_subword_prefix") && f.find("unk_token") && f.find("merges") && f.find("vocab") &&
+             f.find("vocab")->is_object()) {
+    type = "BPE";
   } else {
     f.fail("type", "is missing");
   }
   Fields typed(config, source, "model (" + type + ")");
   if (type == "WordPiece") return std::make_unique<WordPiece>(typed);
+  if (type == "BPE") return make_bpe(typed);
   f.fail("type", "names an unsupported model \"" + type + "\"");
 }
 

@@ -72,6 +72,28 @@ class BertNormalizer final : public Normalizer {
   bool lowercase_;
 };
 
+class Nfc final : public Normalizer {
+ public:
+  void normalize(NormalizedString& s) const override { unicode::nfc(s); }
+};
+
+class SequenceNormalizer final : public Normalizer {
+ public:
+  explicit SequenceNormalizer(const Fields& f) {
+    const json& list = f.array("normalizers");
+    for (size_t i = 0; i < list.size(); ++i) {
+      auto n = create_normalizer(list[i], f.source(), f.component() + " normalizers[" + std::to_string(i) + "]");
+      if (n) items_.push_back(std::move(n));
+    }
+  }
+  void normalize(NormalizedString& s) const override {
+    for (const auto& n : items_) n->normalize(s);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Normalizer>> items_;
+};
+
 }  // namespace
 
 std::unique_ptr<Normalizer> create_normalizer(const json& config, const JsonSource& source, std::string_view component) {
@@ -80,6 +102,8 @@ std::unique_ptr<Normalizer> create_normalizer(const json& config, const JsonSour
   const std::string type = f.string("type");
   Fields typed(config, source, std::string(component) + " (" + type + ")");
   if (type == "BertNormalizer") return std::make_unique<BertNormalizer>(typed);
+  if (type == "NFC") return std::make_unique<Nfc>();
+  if (type == "Sequence") return std::make_unique<SequenceNormalizer>(typed);
   f.fail("type", "names an unsupported normalizer \"" + type + "\"");
 }
 

@@ -1,4 +1,4 @@
-// Post-processors. Supported: TemplateProcessing, BertProcessing.
+// Post-processors. Supported: TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence.
 #include <string>
 
 #include "components.hpp"
@@ -106,6 +106,96 @@ class BertProcessing final : public PostProcessor {
   Piece sep_;
 };
 
+// <s> A </s> (</s> B </s>): BertProcessing with a second separator between the sequences.
+class RobertaProcessing final : public PostProcessor {
+ public:
+  RobertaProcessing(const Fields& f, TokenResolver& r) : cls_(parse(f, "cls", r)), sep_(parse(f, "sep", r)) {
+    f.boolean("trim_offsets", true);
+    f.boolean("add_prefix_space", true);
+  }
+
+  void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
+               std::vector<Piece>& out, std::vector<int64_t>& type_ids) const override {
+    if (add_special_tokens) out.push_back(cls_);
+    out.insert(out.end(), a.begin(), a.end());
+    if (add_special_tokens) out.push_back(sep_);
+    type_ids.assign(out.size(), 0);
+    if (b) {
+      if (add_special_tokens) out.push_back(sep_);
+      out.insert(out.end(), b->begin(), b->end());
+      if (add_special_tokens) out.push_back(sep_);
+      type_ids.resize(out.size(), 1);
+    }
+  }
+
+ private:
+  static Piece parse(const Fields& f, std::string_view key, TokenResolver& r) {
+    const json& v = f.array(key);
+    if (v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer()) f.fail(key, "must be a [token, id] pair");
+    return special_piece(v[0].get<std::string>(), 0, r).piece;
+  }
+
+  Piece cls_;
+  Piece sep_;
+};
+
+// Transformers.js' ByteLevel post-processor returns the sequences unchanged; the tokenizer then
+// keeps only the first (a text pair's second text is dropped) and has no token type ids.
+class ByteLevelProcessing final : public PostProcessor {
+ public:
+  explicit ByteLevelProcessing(const Fields& f) {
+    f.boolean("add_prefix_space", true);
+    f.boolean("trim_offsets", true);
+    f.boolean("use_regex", true);
+  }
+  void process(const std::vector<Piece>& a, const std::vector<Piece>*, bool, std::vector<Piece>& out,
+               std::vector<int64_t>& type_ids) const override {
+    out.insert(out.end(), a.begin(), a.end());
+    type_ids.assign(out.size(), 0);
+  }
+  bool keeps_pair() const override { return true; }
+};
+
+class SequenceProcessing final : public PostProcessor {
+ public:
+  SequenceProcessing(const Fields& f, TokenResolver& r) {
+    const json& list = f.array("processors");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string where = "processors[" + std::to_string(i) + "]";
+      if (list[i].is_null()) f.fail(where, "must be a post-processor, got null");
+      items_.push_back(create_post_processor(list[i], f.source(), r, f.component() + " " + where));
+    }
+  }
+
+  void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
+               std::vector<Piece>& out, std::vector<int64_t>& type_ids) const override {
+    std::vector<Piece> cur(a.begin(), a.end()), pair, next;
+    bool has_pair = b != nullptr, has_types = false;
+    if (b) pair.assign(b->begin(), b->end());
+    std::vector<int64_t> types;
+    for (const auto& p : items_) {
+      if (p->keeps_pair()) {  // {tokens, tokens_pair}: type ids are gone
+        has_types = false;
+        continue;
+      }
+      next.clear();
+      types.clear();
+      p->process(cur, has_pair ? &pair : nullptr, add_special_tokens, next, types);
+      cur.swap(next);
+      has_pair = false;
+      has_types = true;
+    }
+    out.insert(out.end(), cur.begin(), cur.end());
+    if (has_types)
+      type_ids = types;
+    else
+      type_ids.assign(out.size(), 0);
+  }
+
+ private:
+  std::vector<std::unique_ptr<PostProcessor>> items_;
+};
+
 }  // namespace
 
 std::unique_ptr<PostProcessor> create_post_processor(const json& config, const JsonSource& source,
@@ -116,6 +206,9 @@ std::unique_ptr<PostProcessor> create_post_processor(const json& config, const J
   Fields typed(config, source, std::string(component) + " (" + type + ")");
   if (type == "TemplateProcessing") return std::make_unique<TemplateProcessing>(typed, resolver);
   if (type == "BertProcessing") return std::make_unique<BertProcessing>(typed, resolver);
+  if (type == "RobertaProcessing") return std::make_unique<RobertaProcessing>(typed, resolver);
+  if (type == "ByteLevel") return std::make_unique<ByteLevelProcessing>(typed);
+  if (type == "Sequence") return std::make_unique<SequenceProcessing>(typed, resolver);
   f.fail("type", "names an unsupported post-processor \"" + type + "\"");
 }
 

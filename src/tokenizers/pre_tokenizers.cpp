@@ -1,4 +1,7 @@
-// Pre-tokenizers. Supported: BertPreTokenizer.
+// Pre-tokenizers. Supported: BertPreTokenizer, Sequence; ByteLevel (byte_level.cpp), Split (split.cpp).
+#include <string>
+
+#include "bpe_family.hpp"
 #include "components.hpp"
 
 namespace transformers::tokenizers {
@@ -37,6 +40,36 @@ class BertPreTokenizer final : public PreTokenizer {
   }
 };
 
+// Each pre-tokenizer splits the words of the one before (Transformers.js PreTokenizerSequence).
+class SequencePreTokenizer final : public PreTokenizer {
+ public:
+  SequencePreTokenizer(const Fields& f) {
+    const json& list = f.array("pretokenizers");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string where = "pretokenizers[" + std::to_string(i) + "]";
+      if (!items_.empty() && items_.back()->byte_level())
+        f.fail(where, "follows a ByteLevel pre-tokenizer, which is supported only as the last one");
+      auto p = create_pre_tokenizer(list[i], f.source(), f.component() + " " + where);
+      if (p) items_.push_back(std::move(p));
+    }
+  }
+
+  bool byte_level() const override { return !items_.empty() && items_.back()->byte_level(); }
+
+  void pre_tokenize(const NormalizedString& s, Range r, std::vector<Range>& words) const override {
+    std::vector<Range> cur{r}, next;
+    for (const auto& p : items_) {
+      next.clear();
+      for (const Range& w : cur) p->pre_tokenize(s, w, next);
+      cur.swap(next);
+    }
+    words.insert(words.end(), cur.begin(), cur.end());
+  }
+
+ private:
+  std::vector<std::unique_ptr<PreTokenizer>> items_;
+};
+
 }  // namespace
 
 std::unique_ptr<PreTokenizer> create_pre_tokenizer(const json& config, const JsonSource& source,
@@ -45,6 +78,10 @@ std::unique_ptr<PreTokenizer> create_pre_tokenizer(const json& config, const Jso
   Fields f(config, source, std::string(component));
   const std::string type = f.string("type");
   if (type == "BertPreTokenizer") return std::make_unique<BertPreTokenizer>();
+  Fields typed(config, source, std::string(component) + " (" + type + ")");
+  if (type == "ByteLevel") return make_byte_level_pre_tokenizer(typed);
+  if (type == "Split") return make_split_pre_tokenizer(typed);
+  if (type == "Sequence") return std::make_unique<SequencePreTokenizer>(typed);
   f.fail("type", "names an unsupported pre-tokenizer \"" + type + "\"");
 }
 

@@ -164,6 +164,7 @@ struct Tokenizer::Impl final : TokenResolver {
       words.push_back(r);
     const size_t first = out.size();
     for (Range w : words) model->tokenize(s, w, out);
+    model->finish_section(out, first);
     if (!id_overrides.empty()) {
       for (size_t i = first; i < out.size(); ++i)
         if (auto it = id_overrides.find(out[i].token); it != id_overrides.end()) out[i].id = it->second;
@@ -351,6 +352,8 @@ void Tokenizer::Impl::load(const json& tok, const json& cfg, const JsonSource& t
   normalizer = create_normalizer(component("normalizer"), tsrc);
   pre_tokenizer = create_pre_tokenizer(component("pre_tokenizer"), tsrc);
   model = create_model(*model_json, tsrc);
+  if (pre_tokenizer && pre_tokenizer->byte_level() && !model->set_byte_level(true))
+    tsrc.fail("pre_tokenizer", "ByteLevel is supported with a BPE model only");
   decoder = create_decoder(component("decoder"), tsrc);
 
   // Added tokens join the model's vocabulary (as in Transformers.js).
@@ -372,6 +375,11 @@ void Tokenizer::Impl::load(const json& tok, const json& cfg, const JsonSource& t
     }
   }
   model->finalize();
+  if (decoder) {
+    std::vector<std::string> contents;
+    for (const AddedToken& t : added) contents.push_back(t.content);
+    decoder->set_added_tokens(contents);
+  }
 
   std::vector<std::pair<std::string, bool>> keys;  // key, goes to the normalized splitter
   for (const AddedToken& t : added) {
@@ -535,6 +543,26 @@ std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skip_special
   if (m.decoder) {
     m.decoder->decode_chain(tokens);
     for (const auto& t : tokens) text += t;
+    // Transformers.js: the model's end_of_word_suffix becomes a space (then trim when skipping).
+    if (const std::string_view suffix = m.model->end_of_word_suffix(); !suffix.empty()) {
+      std::string replaced;
+      for (size_t i = 0; i < text.size();) {
+        if (text.compare(i, suffix.size(), suffix) == 0) {
+          replaced += ' ';
+          i += suffix.size();
+        } else {
+          replaced += text[i++];
+        }
+      }
+      text = std::move(replaced);
+      if (skip_special_tokens) {
+        const std::u32string u = tokenizers::unicode::decode_utf8(text);
+        size_t b = 0, e = u.size();
+        while (b < e && tokenizers::unicode::is_js_whitespace(u[b])) ++b;
+        while (e > b && tokenizers::unicode::is_js_whitespace(u[e - 1])) --e;
+        text = tokenizers::unicode::to_utf8(std::u32string_view(u).substr(b, e - b));
+      }
+    }
   } else {
     for (size_t i = 0; i < tokens.size(); ++i) {
       if (i) text += ' ';

@@ -68,6 +68,8 @@ inline bool is_bmp_chinese_char(char32_t c) {
 void to_lower_js(NormalizedString& s);
 // NFD (canonical decomposition + canonical ordering).
 void nfd(NormalizedString& s);
+// NFC (canonical decomposition, then canonical composition).
+void nfc(NormalizedString& s);
 // Removes the code points for which pred(c) is true.
 template <class Pred>
 void remove_if(NormalizedString& s, Pred pred) {

@@ -5,7 +5,8 @@
 // (it resolves @huggingface/transformers from tools/node/node_modules; run `npm ci` there first).
 //
 // Reads   tests/fixtures/tokenizers/corpus.json
-// Writes  tests/fixtures/tokenizers/<variant>/ (tokenizer fixtures derived from bert-uncased-5k)
+// Writes  tests/fixtures/tokenizers/<variant>/ (tokenizer fixtures derived from bert-uncased-5k;
+//         the BPE fixtures are built by tools/fixtures/fetch_bpe_tokenizers.sh, run that first)
 //         tests/fixtures/tokenizers/golden/<fixture>.json
 import fs from 'node:fs';
 import path from 'node:path';
@@ -101,7 +102,9 @@ function deriveFixtures() {
 }
 
 // ---------------------------------------------------------------------------------------------
-const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k'];
+// The byte-level BPE fixtures come from tools/fixtures/fetch_bpe_tokenizers.sh (registry packages).
+const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k',
+                  'gpt2', 'qwen3-reduced', 'llama3-reduced', 'roberta-bpe', 'bpe-split', 'bpe-fallback', 'bpe-unk'];
 const corpus = readJson(path.join(fixturesDir, 'corpus.json'));
 
 const tryOr = (f) => {
@@ -119,14 +122,19 @@ const decodeBoth = (tokenizer, ids) => ({
 function encodeOne(tokenizer, text, textPair, options) {
   const out = tokenizer(text, { ...options, ...(textPair !== null ? { text_pair: textPair } : {}), return_tensor: false });
   const ids = out.input_ids;
-  const tokens = tokenizer._tokenizer.encode(text, {
-    text_pair: textPair, add_special_tokens: options.add_special_tokens ?? true,
-  }).tokens;
+  const inner = tokenizer._tokenizer.encode(text, {
+    text_pair: textPair, add_special_tokens: options.add_special_tokens ?? true, return_token_type_ids: true,
+  });
+  const tokens = inner.tokens;
   return {
     ids,
     tokens: tokens.length === ids.length ? tokens : null,  // tokens before padding/truncation only
     attention_mask: out.attention_mask,
     token_type_ids: out.token_type_ids ?? null,
+    // Tokenizer classes other than BERT-like ones do not return token_type_ids from tokenizer();
+    // the C++ tokenizer always returns the post-processor's, recorded here for pairs.
+    ...(out.token_type_ids === undefined && textPair !== null && inner.token_type_ids && inner.token_type_ids.length === ids.length
+      ? { post_processor_type_ids: inner.token_type_ids } : {}),
     ...decodeBoth(tokenizer, ids),
   };
 }
@@ -134,7 +142,7 @@ function encodeOne(tokenizer, text, textPair, options) {
 // Cases on the 10,000-word text that a tokenizer without model_max_length would not truncate
 // are left out (they would add megabytes and test nothing new).
 const usesLongUntruncated = (tokenizer, textIds, options) =>
-  !(tokenizer.model_max_length < 1e15) && options.max_length === undefined &&
+  !(tokenizer.model_max_length < 65536) && options.max_length === undefined &&
   textIds.some((t) => corpus.texts[t].length > 10000);
 
 // Very long results keep ids and decodes only (the test checks nothing else for them).
