@@ -8,8 +8,10 @@ namespace transformers {
 
 namespace {
 
-// Transformers.js takes the first of these the graph returns.
-const char* const kOutputNames[] = {"last_hidden_state", "logits", "token_embeddings"};
+// Transformers.js takes the first of these the graph returns. `sentence_embedding` (already pooled,
+// [batch, hidden], as sentence-transformers exports and the converted USE lite have) is our extension:
+// Transformers.js has no answer for such a graph.
+const char* const kOutputNames[] = {"last_hidden_state", "logits", "token_embeddings", "sentence_embedding"};
 
 class FeatureExtraction final : public Pipeline::Impl {
  public:
@@ -22,13 +24,14 @@ class FeatureExtraction final : public Pipeline::Impl {
     }
     if (output_name_.empty()) {
       throw ModelLoadError("the graph " + onnx_file.string() +
-                           " has none of the outputs last_hidden_state, logits, token_embeddings");
+                           " has none of the outputs last_hidden_state, logits, token_embeddings, sentence_embedding");
     }
   }
 
   Output run(const std::vector<std::string>& texts, bool, const CallOptions& options) override {
     Forward f = forward(texts, {output_name_});
     OutputTensor& hidden = f.outputs.at(0);
+    if (output_name_ == "sentence_embedding") return Output(pooled(std::move(hidden), texts.size(), options));
     if (hidden.dims.size() != 3 || hidden.dims[0] != static_cast<int64_t>(texts.size())) {
       throw Error("feature-extraction: output '" + output_name_ + "' has shape " +
                   Tensor{hidden.dims, {}}.dims_string() + ", expected [batch, sequence, hidden]");
@@ -70,19 +73,32 @@ class FeatureExtraction final : public Pipeline::Impl {
         break;
       }
     }
-    if (options.normalize) {
-      const size_t width = static_cast<size_t>(result.dims.back());
-      for (size_t off = 0; off < result.data.size(); off += width) {
-        double norm = 0;
-        for (size_t k = 0; k < width; ++k) norm += static_cast<double>(result.data[off + k]) * result.data[off + k];
-        norm = std::sqrt(norm);
-        for (size_t k = 0; k < width; ++k) result.data[off + k] = static_cast<float>(result.data[off + k] / norm);
-      }
-    }
+    if (options.normalize) normalize_rows(result);
     return Output(std::move(result));
   }
 
  private:
+  // An output that is already one vector per input: pooling does not apply, normalize does.
+  Tensor pooled(OutputTensor&& out, size_t batch, const CallOptions& options) const {
+    if (out.dims.size() != 2 || out.dims[0] != static_cast<int64_t>(batch)) {
+      throw Error("feature-extraction: output 'sentence_embedding' has shape " + Tensor{out.dims, {}}.dims_string() +
+                  ", expected [batch, hidden]");
+    }
+    Tensor result{out.dims, std::move(out.data)};
+    if (options.normalize) normalize_rows(result);
+    return result;
+  }
+
+  static void normalize_rows(Tensor& result) {
+    const size_t width = static_cast<size_t>(result.dims.back());
+    for (size_t off = 0; off < result.data.size(); off += width) {
+      double norm = 0;
+      for (size_t k = 0; k < width; ++k) norm += static_cast<double>(result.data[off + k]) * result.data[off + k];
+      norm = std::sqrt(norm);
+      for (size_t k = 0; k < width; ++k) result.data[off + k] = static_cast<float>(result.data[off + k] / norm);
+    }
+  }
+
   std::string output_name_;
 };
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <cmath>
 #include <thread>
@@ -8,6 +9,7 @@
 #include "test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/pipeline.hpp"
+#include "transformers/tokenizer.hpp"
 
 using namespace transformers;
 using fixtures::message_of;
@@ -238,4 +240,46 @@ TEST(TextClassification, TenThousandWordsAreTruncatedToModelMaxLength) {
     EXPECT_EQ(a[i].label, b[i].label);
     EXPECT_NEAR(a[i].score, b[i].score, 1e-6);
   }
+}
+
+namespace {
+// The float32 table of a .npy file (format 1.0, '<f4', C order) written by make_sentence_embedder.py.
+std::vector<float> read_npy_f32(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.substr(1, 5), "NUMPY");
+  const size_t header = static_cast<unsigned char>(bytes[8]) | static_cast<unsigned char>(bytes[9]) << 8;
+  EXPECT_NE(bytes.find("'<f4'"), std::string::npos);
+  std::vector<float> v((bytes.size() - 10 - header) / 4);
+  std::memcpy(v.data(), bytes.data() + 10 + header, v.size() * 4);
+  return v;
+}
+}  // namespace
+
+TEST(FeatureExtraction, AlreadyPooledSentenceEmbeddingOutput) {
+  // The graph returns the masked mean of an embedding table; recompute it from the table and our ids.
+  const auto model = fixtures::model("tiny-sentence-embedder");
+  const std::vector<float> table = read_npy_f32(model / "onnx" / "embeddings.npy");
+  const size_t hidden = 8;
+  const auto tok = Tokenizer::from_files(model / "tokenizer.json", model / "tokenizer_config.json");
+  Pipeline p = pipeline("feature-extraction", model);
+  const std::vector<std::string> texts = {"a short one", "and a somewhat longer sentence to pad the other"};
+  CallOptions mean;
+  mean.pooling = Pooling::mean;  // does not apply to an already pooled output
+  const Tensor got = p(texts, mean).tensor();
+  ASSERT_EQ(got.dims, (std::vector<int64_t>{2, static_cast<int64_t>(hidden)}));
+  for (size_t b = 0; b < texts.size(); ++b) {
+    const auto ids = tok.encode(texts[b]).ids;
+    for (size_t k = 0; k < hidden; ++k) {
+      double sum = 0;
+      for (int64_t id : ids) sum += table[static_cast<size_t>(id) * hidden + k];
+      EXPECT_NEAR(got.data[b * hidden + k], sum / ids.size(), 1e-5) << texts[b] << " [" << k << "]";
+    }
+  }
+  CallOptions normalized;
+  normalized.normalize = true;
+  const Tensor unit = p(texts, normalized).tensor();
+  double norm = 0;
+  for (size_t k = 0; k < hidden; ++k) norm += double(unit.data[k]) * unit.data[k];
+  EXPECT_NEAR(std::sqrt(norm), 1.0, 1e-5);
 }
