@@ -31,5 +31,6 @@ int run_command(const Args& args);
 int inspect_command(const Args& args);
 int bench_command(const Args& args);
 int mem_command(const Args& args);
+int similarity_command(const Args& args);
 
 }  // namespace transformers::cli

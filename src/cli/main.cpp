@@ -17,6 +17,8 @@ commands:
                [--pooling P] [--no-normalize] [--loads N] [--json]
                input: B copies of "hello" x (S-2); feature-extraction defaults to mean pooling + normalize
 
+  similarity --model DIR [--pooling mean|cls] [--json] QUERY SENTENCE...
+                                   rank sentences by cosine similarity to the query, with the memory report
   mem <task> --model DIR [--policy immediate|deferred:MS|retain] [--runs N] [--cycles N] [--then DIR2]
              [--plot FILE.svg] [--json]   the memory report at each phase of a pipeline's life
 
@@ -44,6 +46,10 @@ int main(int argc, char** argv) {
                                           {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
                                            "pooling", "loads"},
                                           {"json", "no-normalize"}));
+    }
+    if (command == "similarity") {
+      return cli::similarity_command(
+          cli::Args(argc, argv, 2, {"model", "dtype", "pooling", "threads", "model-file-name"}, {"json"}));
     }
     if (command == "mem") {
       return cli::mem_command(cli::Args(argc, argv, 2,

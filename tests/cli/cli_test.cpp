@@ -120,3 +120,32 @@ TEST(Cli, MemRejectsAnUnknownPolicy) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("sometimes"), std::string::npos) << r.out;
 }
+
+TEST(Cli, SimilarityRanksByCosineOfTheLibrarysEmbeddings) {
+  const std::vector<std::string> texts = {"how do I reset my password", "the weather is nice \"today\"",
+                                          "how can I change my password", "password reset steps"};
+  std::string cmd = "similarity --model " + kEmbedder + " --json";
+  for (const auto& t : texts) cmd += " '" + t + "'";
+  const Result r = run_cli(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["query"], texts[0]);
+  // Independent check: cosines from the library's normalized mean-pooled embeddings.
+  CallOptions o;
+  o.pooling = Pooling::mean;
+  o.normalize = true;
+  const Tensor e = pipeline("feature-extraction", kEmbedder)(texts, o).tensor();
+  const size_t dim = e.dims[1];
+  ASSERT_EQ(j["ranking"].size(), 3u);
+  double previous = 2.0;
+  for (const auto& row : j["ranking"]) {
+    const size_t i = row["index"].get<size_t>() + 1;
+    double cos = 0;
+    for (size_t k = 0; k < dim; ++k) cos += double(e.data[k]) * e.data[i * dim + k];
+    EXPECT_NEAR(row["cosine"].get<double>(), cos, 1e-5);
+    EXPECT_EQ(row["text"], texts[i]);
+    EXPECT_LE(row["cosine"].get<double>(), previous);
+    previous = row["cosine"].get<double>();
+  }
+  EXPECT_EQ(j["memory"]["pipelines"].size(), 1u);
+}

@@ -1,0 +1,53 @@
+// `transformers-cpp similarity --model DIR QUERY SENTENCE...`: ranks sentences by cosine similarity of their
+// embeddings to the query's, and shows what the run cost in memory.
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "cli/args.hpp"
+#include "cli/options.hpp"
+#include "transformers/error.hpp"
+#include "transformers/memory_report.hpp"
+#include "transformers/pipeline.hpp"
+
+namespace transformers::cli {
+
+int similarity_command(const Args& args) {
+  const auto& texts = args.positionals();
+  if (texts.size() < 2) throw InvalidInputError("similarity: give a query and at least one sentence");
+  const ProcessMemory before = process_memory();
+  Pipeline p = pipeline("feature-extraction", args.require("model"), pipeline_options(args));
+  CallOptions call;
+  call.pooling = parse_pooling(args.get("pooling").value_or("mean"));
+  call.normalize = true;  // unit vectors: the dot product is the cosine
+  const Tensor e = p(texts, call).tensor();
+  if (e.rank() != 2) throw InvalidInputError("similarity: needs one vector per text; use --pooling mean or cls");
+  const size_t dim = static_cast<size_t>(e.dims[1]);
+  std::vector<double> cosine(texts.size(), 0.0);
+  for (size_t i = 1; i < texts.size(); ++i)
+    for (size_t k = 0; k < dim; ++k) cosine[i] += double(e.data[k]) * e.data[i * dim + k];
+  std::vector<size_t> order(texts.size() - 1);
+  std::iota(order.begin(), order.end(), size_t{1});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return cosine[a] > cosine[b]; });
+  const MemoryReport report = memory_report();
+  p.dispose();
+  const ProcessMemory after = process_memory();
+
+  if (args.has("json")) {
+    nlohmann::ordered_json j;
+    j["query"] = texts[0];
+    j["ranking"] = nlohmann::ordered_json::array();
+    for (size_t i : order) j["ranking"].push_back({{"index", i - 1}, {"text", texts[i]}, {"cosine", cosine[i]}});
+    j["memory"] = nlohmann::ordered_json::parse(report.to_json());
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("query: %s\n\n", texts[0].c_str());
+  for (size_t r = 0; r < order.size(); ++r) std::printf("%2zu. %.4f  %s\n", r + 1, cosine[order[r]], texts[order[r]].c_str());
+  std::printf("\nmemory while the pipeline was loaded:\n%s", report.to_table().c_str());
+  std::printf("RSS before load %.1f MiB, after dispose %.1f MiB\n", before.rss / 1048576.0, after.rss / 1048576.0);
+  return 0;
+}
+
+}  // namespace transformers::cli
