@@ -14,6 +14,10 @@ echo "== feature-extraction (mean pooling, normalized) on $embedder"
 ./build/transformers-cpp run feature-extraction --model "$embedder" --pooling mean --normalize \
   "The quick brown fox" "jumps over the lazy dog"
 echo
+echo "== similarity (random weights: the ranking shows the plumbing, not meaning)"
+./build/transformers-cpp similarity --model "$embedder" "how do I reset my password" \
+  "password reset steps" "the weather is nice today" "how can I change my password" | sed -n '1,6p'
+echo
 echo "== bench: batch 1 x seq 16"
 ./build/transformers-cpp bench text-classification --model "$model" --batch 1 --seq 16 --runs 200
 echo
