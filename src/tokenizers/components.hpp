@@ -136,6 +136,9 @@ class PreTokenizer {
   virtual void pre_tokenize(const NormalizedString& text, Range range, std::vector<Range>& words) const = 0;
   // True for ByteLevel (or a Sequence holding one): the model then works on byte symbols.
   virtual bool byte_level() const { return false; }
+  // True for Metaspace: the tokenizer first lets it rewrite a copy of the section's text.
+  virtual bool rewrites() const { return false; }
+  virtual void rewrite(NormalizedString& /*text*/) const {}
 };
 
 class Model {
@@ -156,6 +159,8 @@ class Model {
   virtual void finish_section(std::vector<Piece>& /*out*/, size_t /*first*/) const {}
   // BPE's end_of_word_suffix, which decode replaces by spaces (empty: none).
   virtual std::string_view end_of_word_suffix() const { return {}; }
+  // Called on the encoding thread before each encode (Unigram frees its unknown-piece strings).
+  virtual void begin_encode() const {}
 
  protected:
   Vocab vocab_;

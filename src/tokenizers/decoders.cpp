@@ -1,8 +1,9 @@
-// Decoders. Supported: WordPiece, ByteLevel (byte_level.cpp).
+// Decoders. Supported: WordPiece, ByteLevel (byte_level.cpp), Metaspace (sentencepiece.cpp).
 #include <string>
 
 #include "bpe_family.hpp"
 #include "components.hpp"
+#include "sentencepiece_family.hpp"
 
 namespace transformers::tokenizers {
 namespace {
@@ -39,6 +40,7 @@ std::unique_ptr<Decoder> create_decoder(const json& config, const JsonSource& so
   Fields typed(config, source, std::string(component) + " (" + type + ")");
   if (type == "WordPiece") return std::make_unique<WordPieceDecoder>(typed);
   if (type == "ByteLevel") return make_byte_level_decoder(typed);
+  if (type == "Metaspace") return make_metaspace_decoder(typed);
   f.fail("type", "names an unsupported decoder \"" + type + "\"");
 }
 

@@ -1,7 +1,8 @@
-// Models. Supported: WordPiece, BPE (bpe.cpp).
+// Models. Supported: WordPiece, BPE (bpe.cpp), Unigram (sentencepiece.cpp).
 #include <string>
 
 #include "bpe_family.hpp"
+#include "sentencepiece_family.hpp"
 #include "components.hpp"
 
 namespace transformers::tokenizers {
@@ -106,6 +107,8 @@ std::unique_ptr<Model> create_model(const json& config, const JsonSource& source
   if (const json* t = f.find("type")) {
     if (!t->is_string()) f.fail("type", std::string("must be a string, got ") + json_type_name(*t));
     type = t->get<std::string>();
+  } else if (f.find("vocab") && f.find("vocab")->is_array()) {
+    type = "Unigram";
   } else if (f.find("continuing_subword_prefix") && f.find("unk_token") && !f.find("merges") && f.find("vocab") &&
              f.find("vocab")->is_object()) {
     type = "WordPiece";
@@ -118,6 +121,7 @@ std::unique_ptr<Model> create_model(const json& config, const JsonSource& source
   Fields typed(config, source, "model (" + type + ")");
   if (type == "WordPiece") return std::make_unique<WordPiece>(typed);
   if (type == "BPE") return make_bpe(typed);
+  if (type == "Unigram") return make_unigram(typed);
   f.fail("type", "names an unsupported model \"" + type + "\"");
 }
 

@@ -1,5 +1,6 @@
-// Normalizers. Supported: BertNormalizer.
+// Normalizers. Supported: BertNormalizer, NFC, Sequence; NFKC, Prepend, Replace (sentencepiece.cpp).
 #include "components.hpp"
+#include "sentencepiece_family.hpp"
 
 namespace transformers::tokenizers {
 namespace {
@@ -104,6 +105,11 @@ std::unique_ptr<Normalizer> create_normalizer(const json& config, const JsonSour
   if (type == "BertNormalizer") return std::make_unique<BertNormalizer>(typed);
   if (type == "NFC") return std::make_unique<Nfc>();
   if (type == "Sequence") return std::make_unique<SequenceNormalizer>(typed);
+  if (type == "NFKC") return make_nfkc_normalizer();
+  if (type == "Prepend") return make_prepend_normalizer(typed);
+  if (type == "Replace") return make_replace_normalizer(typed);
+  if (type == "Precompiled")
+    f.fail("type", "names the Precompiled normalizer (a SentencePiece charsmap), which is not supported yet");
   f.fail("type", "names an unsupported normalizer \"" + type + "\"");
 }
 

@@ -1,8 +1,9 @@
-// Pre-tokenizers. Supported: BertPreTokenizer, Sequence; ByteLevel (byte_level.cpp), Split (split.cpp).
+// Pre-tokenizers. Supported: BertPreTokenizer, Sequence; Metaspace (sentencepiece.cpp, not inside a Sequence); ByteLevel (byte_level.cpp), Split (split.cpp).
 #include <string>
 
 #include "bpe_family.hpp"
 #include "components.hpp"
+#include "sentencepiece_family.hpp"
 
 namespace transformers::tokenizers {
 namespace {
@@ -50,6 +51,7 @@ class SequencePreTokenizer final : public PreTokenizer {
       if (!items_.empty() && items_.back()->byte_level())
         f.fail(where, "follows a ByteLevel pre-tokenizer, which is supported only as the last one");
       auto p = create_pre_tokenizer(list[i], f.source(), f.component() + " " + where);
+      if (p && p->rewrites()) f.fail(where, "is a Metaspace pre-tokenizer, which is not supported inside a Sequence yet");
       if (p) items_.push_back(std::move(p));
     }
   }
@@ -81,6 +83,7 @@ std::unique_ptr<PreTokenizer> create_pre_tokenizer(const json& config, const Jso
   Fields typed(config, source, std::string(component) + " (" + type + ")");
   if (type == "ByteLevel") return make_byte_level_pre_tokenizer(typed);
   if (type == "Split") return make_split_pre_tokenizer(typed);
+  if (type == "Metaspace") return make_metaspace_pre_tokenizer(typed);
   if (type == "Sequence") return std::make_unique<SequencePreTokenizer>(typed);
   f.fail("type", "names an unsupported pre-tokenizer \"" + type + "\"");
 }

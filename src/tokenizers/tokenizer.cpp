@@ -158,12 +158,23 @@ struct Tokenizer::Impl final : TokenResolver {
   void model_words(const NormalizedString& s, Range r, std::vector<Piece>& out) const {
     thread_local std::vector<Range> words;
     reset_scratch(words);
+    const NormalizedString* text = &s;
+    if (pre_tokenizer && pre_tokenizer->rewrites()) {
+      thread_local NormalizedString rewritten;
+      reset_scratch(rewritten);
+      rewritten.text.assign(s.text, r.begin, r.size());
+      rewritten.align.assign(s.align.begin() + static_cast<std::ptrdiff_t>(r.begin),
+                             s.align.begin() + static_cast<std::ptrdiff_t>(r.end));
+      pre_tokenizer->rewrite(rewritten);
+      text = &rewritten;
+      r = {0, rewritten.size()};
+    }
     if (pre_tokenizer)
-      pre_tokenizer->pre_tokenize(s, r, words);
+      pre_tokenizer->pre_tokenize(*text, r, words);
     else
       words.push_back(r);
     const size_t first = out.size();
-    for (Range w : words) model->tokenize(s, w, out);
+    for (Range w : words) model->tokenize(*text, w, out);
     model->finish_section(out, first);
     if (!id_overrides.empty()) {
       for (size_t i = first; i < out.size(); ++i)
@@ -248,6 +259,7 @@ struct Tokenizer::Impl final : TokenResolver {
     reset_scratch(pb);
     reset_scratch(merged);
     reset_scratch(types);
+    model->begin_encode();
     encode_text(a, pa);
     // Transformers.js treats an empty text_pair as no pair at all (`text_pair || null`).
     const bool has_pair = b && !b->empty();

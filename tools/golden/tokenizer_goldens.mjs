@@ -6,7 +6,8 @@
 //
 // Reads   tests/fixtures/tokenizers/corpus.json
 // Writes  tests/fixtures/tokenizers/<variant>/ (tokenizer fixtures derived from bert-uncased-5k;
-//         the BPE fixtures are built by tools/fixtures/fetch_bpe_tokenizers.sh, run that first)
+//         the BPE fixtures are built by tools/fixtures/fetch_bpe_tokenizers.sh, run that first;
+//         use-lite is copied from models/use-lite/ written by tools/use_lite/convert.py)
 //         tests/fixtures/tokenizers/golden/<fixture>.json
 import fs from 'node:fs';
 import path from 'node:path';
@@ -102,9 +103,49 @@ function deriveFixtures() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// unigram-t5: a small T5/XLM-R-style SentencePiece Unigram tokenizer written from a handful of
+// pieces: NFKC + Replace(Regex " {2,}" -> " "), Metaspace (prepend_scheme always), T5's
+// "$A </s>" template, Metaspace decoder. "▁he"+"llo" and "▁hel"+"lo" tie on purpose.
+function writeUnigramFixture() {
+  const vocab = [['<pad>', 0], ['</s>', 0], ['<unk>', 0], ['\u2581', -2]];
+  const words = [['\u2581the', -3], ['\u2581a', -3.5], ['\u2581is', -3.8], ['\u2581of', -3.9], ['\u2581and', -4],
+    ['\u2581to', -4.1], ['\u2581in', -4.2], ['ing', -4.5], ['ed', -4.6], ['er', -4.7], ['\u2581he', -3], ['llo', -3],
+    ['\u2581hel', -3], ['lo', -3], ['\u2581world', -5], ['\u2581un', -5.5], ['known', -5.5], ['\u2581unknown', -11],
+    ['s', -6], ['\u2581s', -6], ['.', -4], [',', -4.2], ['!', -5], ['?', -5], ["'", -5.5], ['-', -6], ['\u2581(', -6],
+    [')', -6], ['\u00e9', -7], ['\u00e8', -7.5], ['\u4e2d', -7], ['\u6587', -7], ['\u2581\u4e2d\u6587', -9],
+    ['\u0627', -8], ['\u0644', -8], ['\u2581\u0627\u0644', -9], ['ab', -6.5], ['abc', -6.5], ['bc', -6], ['x', -12]];
+  vocab.push(...words);
+  for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789') if (!vocab.some(([p]) => p === c)) vocab.push([c, -8 - c.charCodeAt(0) / 1000]);
+  vocab.push(['\u2581the', -2.5]);  // a duplicate piece: the later id wins, as in Transformers.js
+  const special = (id, content) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const tok = {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [special(0, '<pad>'), special(1, '</s>'), special(2, '<unk>')],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
+    pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } },
+             { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
+    },
+    decoder: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 2, vocab, byte_fallback: false },
+  };
+  const cfg = { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: 64, eos_token: '</s>', unk_token: '<unk>',
+                pad_token: '<pad>', clean_up_tokenization_spaces: true };
+  fs.mkdirSync(path.join(fixturesDir, 'unigram-t5'), { recursive: true });
+  writeJson(path.join(fixturesDir, 'unigram-t5', 'tokenizer.json'), tok);
+  writeJson(path.join(fixturesDir, 'unigram-t5', 'tokenizer_config.json'), cfg);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The byte-level BPE fixtures come from tools/fixtures/fetch_bpe_tokenizers.sh (registry packages).
 const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k',
-                  'gpt2', 'qwen3-reduced', 'llama3-reduced', 'roberta-bpe', 'bpe-split', 'bpe-fallback', 'bpe-unk'];
+                  'gpt2', 'qwen3-reduced', 'llama3-reduced', 'roberta-bpe', 'bpe-split', 'bpe-fallback', 'bpe-unk',
+                  // use-lite: copied from models/use-lite/ (tools/use_lite/convert.py, docs/use-lite.md)
+                  'use-lite', 'unigram-t5'];
 const corpus = readJson(path.join(fixturesDir, 'corpus.json'));
 
 const tryOr = (f) => {
@@ -198,5 +239,6 @@ async function goldens(name) {
 }
 
 deriveFixtures();
+writeUnigramFixture();
 fs.mkdirSync(goldenDir, { recursive: true });
 for (const name of FIXTURES) await goldens(name);

@@ -1,0 +1,119 @@
+// SentencePiece family: Unigram load errors that name the component and field, ties, unknown
+// characters, Metaspace. Parity with Transformers.js is checked by golden_test.cpp (use-lite,
+// unigram-t5).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "transformers/error.hpp"
+#include "transformers/tokenizer.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using transformers::ModelLoadError;
+using transformers::Tokenizer;
+
+json tiny_unigram() {
+  return json::parse(R"({
+    "version": "1.0", "added_tokens": [],
+    "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}, {"type": "Prepend", "prepend": "\u2581"}]},
+    "pre_tokenizer": null, "post_processor": null,
+    "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": false},
+    "model": {"type": "Unigram", "unk_id": 0, "byte_fallback": false,
+              "vocab": [["<unk>", 0], ["\u2581", -2], ["\u2581he", -3], ["llo", -3], ["\u2581hel", -3], ["lo", -3],
+                        ["h", -5], ["e", -5], ["l", -5], ["o", -5]]}
+  })");
+}
+
+Tokenizer make(const json& tok) { return Tokenizer::from_json(tok.dump(), ""); }
+
+template <class F>
+void expect_load_error(F&& f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "no ModelLoadError thrown";
+  } catch (const ModelLoadError& e) {
+    const std::string msg = e.what();
+    for (const auto& frag : fragments) EXPECT_NE(msg.find(frag), std::string::npos) << "'" << frag << "' not in: " << msg;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception: " << e.what();
+  }
+}
+
+TEST(Unigram, TiesKeepTheFirstPredecessor) {
+  const Tokenizer tok = make(tiny_unigram());
+  const auto e = tok.encode("hello");
+  // "▁he"+"llo" and "▁hel"+"lo" both score -6: the node that starts first wins.
+  EXPECT_EQ(e.tokens, (std::vector<std::string>{"\u2581he", "llo"}));
+  EXPECT_EQ(e.ids, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(tok.decode(e.ids), "hello");
+}
+
+TEST(Unigram, UnknownCharactersAreFusedAndKeepTheirText) {
+  const Tokenizer tok = make(tiny_unigram());
+  const auto e = tok.encode("hXYZ");
+  EXPECT_EQ(e.tokens, (std::vector<std::string>{"\u2581", "h", "XYZ"}));
+  EXPECT_EQ(e.ids, (std::vector<int64_t>{1, 6, 0}));
+}
+
+TEST(UnigramErrors, NameComponentAndField) {
+  {
+    json t = tiny_unigram();
+    t["model"].erase("unk_id");
+    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"unk_id\"", "missing"});
+  }
+  {
+    json t = tiny_unigram();
+    t["model"]["unk_id"] = 99;
+    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"unk_id\"", "outside"});
+  }
+  {
+    json t = tiny_unigram();
+    t["model"]["unk_id"] = "0";
+    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"unk_id\"", "integer"});
+  }
+  {
+    json t = tiny_unigram();
+    t["model"]["vocab"][3] = json::array({"llo"});
+    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"vocab\"", "entry 3"});
+  }
+  {
+    json t = tiny_unigram();
+    t["model"]["vocab"][2] = json::array({"x", "high"});
+    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"vocab\"", "entry 2"});
+  }
+  {
+    json t = tiny_unigram();
+    t["model"]["vocab"] = json::array();
+    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"vocab\"", "empty"});
+  }
+  {
+    json t = tiny_unigram();
+    t["model"]["byte_fallback"] = 1;
+    expect_load_error([&] { make(t); }, {"model (Unigram)", "byte_fallback", "boolean"});
+  }
+  {
+    json t = tiny_unigram();
+    t["normalizer"] = json::parse(R"({"type": "Precompiled", "precompiled_charsmap": "AAAA"})");
+    expect_load_error([&] { make(t); }, {"normalizer", "Precompiled", "not supported"});
+  }
+  {
+    json t = tiny_unigram();
+    t["normalizer"]["normalizers"][1]["pattern"] = json::parse(R"({"Regex": "("})");
+    expect_load_error([&] { make(t); }, {"normalizers[1] (Replace)", "pattern.Regex"});
+  }
+  {
+    json t = tiny_unigram();
+    t["pre_tokenizer"] = json::parse(R"({"type": "Metaspace", "prepend_scheme": "sometimes"})");
+    expect_load_error([&] { make(t); }, {"pre_tokenizer (Metaspace)", "prepend_scheme", "sometimes"});
+  }
+  {
+    json t = tiny_unigram();
+    t["normalizer"]["normalizers"][2].erase("prepend");
+    expect_load_error([&] { make(t); }, {"normalizers[2] (Prepend)", "\"prepend\"", "missing"});
+  }
+}
+
+}  // namespace
