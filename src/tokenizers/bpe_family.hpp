@@ -23,5 +23,7 @@ std::unique_ptr<PreTokenizer> make_byte_level_pre_tokenizer(const Fields& f);
 std::unique_ptr<PreTokenizer> make_split_pre_tokenizer(const Fields& f);
 std::unique_ptr<Decoder> make_byte_level_decoder(const Fields& f);
 std::unique_ptr<Model> make_bpe(const Fields& f);
+// Appends bytes decoded as TextDecoder (WHATWG replacement of invalid sequences) does.
+void utf8_decode_lossy(const std::string& bytes, std::string& out);
 
 }  // namespace transformers::tokenizers

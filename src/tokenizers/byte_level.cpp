@@ -173,6 +173,8 @@ class ByteLevelDecoder final : public Decoder {
 
 }  // namespace
 
+void utf8_decode_lossy(const std::string& bytes, std::string& out) { decode_lossy(bytes, out); }
+
 std::unique_ptr<PreTokenizer> make_byte_level_pre_tokenizer(const Fields& f) {
   return std::make_unique<ByteLevelPreTokenizer>(f);
 }

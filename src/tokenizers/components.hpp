@@ -137,8 +137,9 @@ class PreTokenizer {
   // True for ByteLevel (or a Sequence holding one): the model then works on byte symbols.
   virtual bool byte_level() const { return false; }
   // True for Metaspace: the tokenizer first lets it rewrite a copy of the section's text.
+  // `first_section`: the text is (part of) the first section the added tokens cut the input into.
   virtual bool rewrites() const { return false; }
-  virtual void rewrite(NormalizedString& /*text*/) const {}
+  virtual void rewrite(NormalizedString& /*text*/, bool /*first_section*/) const {}
 };
 
 class Model {

@@ -1,4 +1,5 @@
-// Decoders. Supported: WordPiece, ByteLevel (byte_level.cpp), Metaspace (sentencepiece.cpp).
+// Decoders. Supported: WordPiece, ByteLevel (byte_level.cpp), Metaspace, ByteFallback, Fuse, Strip, Replace, Sequence
+// (sentencepiece.cpp).
 #include <string>
 
 #include "bpe_family.hpp"
@@ -41,6 +42,11 @@ std::unique_ptr<Decoder> create_decoder(const json& config, const JsonSource& so
   if (type == "WordPiece") return std::make_unique<WordPieceDecoder>(typed);
   if (type == "ByteLevel") return make_byte_level_decoder(typed);
   if (type == "Metaspace") return make_metaspace_decoder(typed);
+  if (type == "ByteFallback") return make_byte_fallback_decoder();
+  if (type == "Fuse") return make_fuse_decoder();
+  if (type == "Strip") return make_strip_decoder(typed);
+  if (type == "Replace") return make_replace_decoder(typed);
+  if (type == "Sequence") return make_sequence_decoder(typed);
   f.fail("type", "names an unsupported decoder \"" + type + "\"");
 }
 

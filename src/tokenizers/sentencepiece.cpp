@@ -7,6 +7,7 @@
 //  - normalizers NFKC, Replace (String and Regex patterns), Prepend; Precompiled is refused.
 //  - Metaspace pre-tokenizer (spaces -> replacement, then the replacement prepended unless the
 //    text already starts with it; `split` is ignored as Transformers.js ignores it) and decoder.
+//  - decoders ByteFallback, Fuse, Strip, Replace, Sequence (the Llama / SentencePiece-BPE chain).
 #include <utf8proc.h>
 
 #include <cmath>
@@ -15,6 +16,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "bpe_family.hpp"
 #include "regex.hpp"
 #include "sentencepiece_family.hpp"
 
@@ -331,11 +333,11 @@ class MetaspacePreTokenizer final : public PreTokenizer {
     str_rep_ = str_rep.empty() ? replacement_ : unicode::decode_utf8(str_rep);
     const std::string scheme = f.string_or("prepend_scheme", "always");
     if (scheme == "always")
-      prepend_ = true;
+      scheme_ = Scheme::always;
     else if (scheme == "never")
-      prepend_ = false;
+      scheme_ = Scheme::never;
     else if (scheme == "first")
-      f.fail("prepend_scheme", "\"first\" is not supported yet");
+      scheme_ = Scheme::first;
     else
       f.fail("prepend_scheme", "must be \"first\", \"always\" or \"never\", got \"" + scheme + "\"");
     f.optional_boolean("split");            // ignored, as Transformers.js ignores it
@@ -344,7 +346,8 @@ class MetaspacePreTokenizer final : public PreTokenizer {
 
   bool rewrites() const override { return true; }
 
-  void rewrite(NormalizedString& s) const override {
+  void rewrite(NormalizedString& s, bool first_section) const override {
+    const bool prepend = scheme_ == Scheme::always || (scheme_ == Scheme::first && first_section);
     NormalizedString out;
     out.text.reserve(s.size() + 1);
     out.align.reserve(s.size() + 1);
@@ -355,7 +358,7 @@ class MetaspacePreTokenizer final : public PreTokenizer {
         out.push_back(s.text[i], s.align[i]);
     }
     const bool starts = !replacement_.empty() && out.text.compare(0, replacement_.size(), replacement_) == 0;
-    if (prepend_ && !starts) {
+    if (prepend && !starts) {
       const Span at = s.size() ? Span{s.align[0].begin, s.align[0].begin} : Span{};
       out.text.insert(0, str_rep_);
       out.align.insert(out.align.begin(), str_rep_.size(), at);
@@ -368,8 +371,9 @@ class MetaspacePreTokenizer final : public PreTokenizer {
   }
 
  private:
+  enum class Scheme { always, never, first };
   std::u32string replacement_, str_rep_;
-  bool prepend_ = true;
+  Scheme scheme_ = Scheme::always;
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
@@ -399,6 +403,123 @@ class MetaspaceDecoder final : public Decoder {
   std::string replacement_;
 };
 
+// <0xXX> tokens gathered and decoded as UTF-8 (TextDecoder, lossy).
+class ByteFallbackDecoder final : public Decoder {
+ public:
+  void decode_chain(std::vector<std::string>& tokens) const override {
+    std::vector<std::string> out;
+    out.reserve(tokens.size());
+    std::string bytes;
+    auto flush = [&] {
+      if (bytes.empty()) return;
+      std::string text;
+      // TextDecoder drops a leading byte order mark.
+      if (bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) bytes.erase(0, 3);
+      utf8_decode_lossy(bytes, text);
+      out.push_back(std::move(text));
+      bytes.clear();
+    };
+    for (auto& t : tokens) {
+      int b = -1;
+      if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>') b = parse_hex_prefix(t[3], t[4]);
+      if (b >= 0) {
+        bytes.push_back(static_cast<char>(b));
+      } else {
+        flush();
+        out.push_back(std::move(t));
+      }
+    }
+    flush();
+    tokens = std::move(out);
+  }
+
+ private:
+  static int hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+  // parseInt(token.slice(3, 5), 16): the leading hex digits; NaN (-1) when there are none.
+  static int parse_hex_prefix(char a, char b) {
+    const int ha = hex(a);
+    if (ha < 0) return -1;
+    const int hb = hex(b);
+    return hb < 0 ? ha : ha * 16 + hb;
+  }
+};
+
+class FuseDecoder final : public Decoder {
+ public:
+  void decode_chain(std::vector<std::string>& tokens) const override {
+    std::string all;
+    for (const auto& t : tokens) all += t;
+    tokens.assign(1, std::move(all));
+  }
+};
+
+// Removes up to `start` leading and `stop` trailing copies of `content` (one UTF-16 unit in
+// Transformers.js, so only a single BMP character can ever match).
+class StripDecoder final : public Decoder {
+ public:
+  explicit StripDecoder(const Fields& f)
+      : start_(f.unsigned_or("start", 0)), stop_(f.unsigned_or("stop", 0)) {
+    const std::u32string c = unicode::decode_utf8(f.string_or("content", ""));
+    if (c.size() == 1 && c[0] < 0x10000 && !(c[0] >= 0xD800 && c[0] <= 0xDFFF)) content_ = c[0];
+  }
+  void decode_chain(std::vector<std::string>& tokens) const override {
+    if (!content_) return;
+    for (auto& t : tokens) {
+      const std::u32string cps = unicode::decode_utf8(t);
+      size_t b = 0, e = cps.size();
+      for (size_t i = 0; i < start_ && b < cps.size() && cps[b] == content_; ++i) ++b;
+      for (size_t i = 0; i < stop_ && e > b && cps[e - 1] == content_; ++i) --e;
+      if (b == 0 && e == cps.size()) continue;
+      t = unicode::to_utf8(std::u32string_view(cps).substr(b, e - b));
+    }
+  }
+
+ private:
+  uint64_t start_, stop_;
+  char32_t content_ = 0;
+};
+
+class ReplaceDecoder final : public Decoder {
+ public:
+  explicit ReplaceDecoder(const Fields& f) : replace_(f) {}
+  void decode_chain(std::vector<std::string>& tokens) const override {
+    for (auto& t : tokens) {
+      NormalizedString s;
+      unicode::decode_utf8(t, s);
+      replace_.normalize(s);
+      t = unicode::to_utf8(s.text);
+    }
+  }
+
+ private:
+  Replace replace_;
+};
+
+class SequenceDecoder final : public Decoder {
+ public:
+  explicit SequenceDecoder(const Fields& f) {
+    const json& list = f.array("decoders");
+    for (size_t i = 0; i < list.size(); ++i) {
+      auto d = create_decoder(list[i], f.source(), f.component() + " decoders[" + std::to_string(i) + "]");
+      if (d) items_.push_back(std::move(d));
+    }
+  }
+  void decode_chain(std::vector<std::string>& tokens) const override {
+    for (const auto& d : items_) d->decode_chain(tokens);
+  }
+  void set_added_tokens(const std::vector<std::string>& contents) override {
+    for (const auto& d : items_) d->set_added_tokens(contents);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Decoder>> items_;
+};
+
 }  // namespace
 
 std::unique_ptr<Model> make_unigram(const Fields& f) { return std::make_unique<Unigram>(f); }
@@ -409,5 +530,10 @@ std::unique_ptr<PreTokenizer> make_metaspace_pre_tokenizer(const Fields& f) {
   return std::make_unique<MetaspacePreTokenizer>(f);
 }
 std::unique_ptr<Decoder> make_metaspace_decoder(const Fields& f) { return std::make_unique<MetaspaceDecoder>(f); }
+std::unique_ptr<Decoder> make_byte_fallback_decoder() { return std::make_unique<ByteFallbackDecoder>(); }
+std::unique_ptr<Decoder> make_fuse_decoder() { return std::make_unique<FuseDecoder>(); }
+std::unique_ptr<Decoder> make_strip_decoder(const Fields& f) { return std::make_unique<StripDecoder>(f); }
+std::unique_ptr<Decoder> make_replace_decoder(const Fields& f) { return std::make_unique<ReplaceDecoder>(f); }
+std::unique_ptr<Decoder> make_sequence_decoder(const Fields& f) { return std::make_unique<SequenceDecoder>(f); }
 
 }  // namespace transformers::tokenizers

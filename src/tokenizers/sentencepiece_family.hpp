@@ -14,5 +14,10 @@ std::unique_ptr<Normalizer> make_prepend_normalizer(const Fields& f);
 std::unique_ptr<Normalizer> make_replace_normalizer(const Fields& f);
 std::unique_ptr<PreTokenizer> make_metaspace_pre_tokenizer(const Fields& f);
 std::unique_ptr<Decoder> make_metaspace_decoder(const Fields& f);
+std::unique_ptr<Decoder> make_byte_fallback_decoder();
+std::unique_ptr<Decoder> make_fuse_decoder();
+std::unique_ptr<Decoder> make_strip_decoder(const Fields& f);
+std::unique_ptr<Decoder> make_replace_decoder(const Fields& f);
+std::unique_ptr<Decoder> make_sequence_decoder(const Fields& f);
 
 }  // namespace transformers::tokenizers

@@ -19,6 +19,8 @@ namespace transformers {
 using namespace tokenizers;
 
 namespace {
+// Index of the section (between added tokens) being encoded on this thread.
+thread_local size_t t_section_index = 0;
 
 constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
 
@@ -165,7 +167,7 @@ struct Tokenizer::Impl final : TokenResolver {
       rewritten.text.assign(s.text, r.begin, r.size());
       rewritten.align.assign(s.align.begin() + static_cast<std::ptrdiff_t>(r.begin),
                              s.align.begin() + static_cast<std::ptrdiff_t>(r.end));
-      pre_tokenizer->rewrite(rewritten);
+      pre_tokenizer->rewrite(rewritten, t_section_index == 0);
       text = &rewritten;
       r = {0, rewritten.size()};
     }
@@ -233,6 +235,7 @@ struct Tokenizer::Impl final : TokenResolver {
     reset_scratch(input);
     unicode::decode_utf8(text, input);
     if (input.size() == 0) return;
+    t_section_index = 0;
     if (split_unnormalized.empty()) {
       encode_section(input, {0, input.size()}, out);
       return;
@@ -242,11 +245,13 @@ struct Tokenizer::Impl final : TokenResolver {
     split_unnormalized.split(input.text, {0, input.size()}, segs);
     strip_around_tokens(input.text, segs, 0);
     // encode_section uses its own scratch buffers, so `segs` stays valid across the loop.
-    for (const Segment& seg : segs) {
+    for (size_t k = 0; k < segs.size(); ++k) {
+      const Segment& seg = segs[k];
       if (seg.range.empty()) continue;
       if (seg.token) {
         out.push_back({seg.token->id, seg.key, span_of(input, seg.range)});
       } else {
+        t_section_index = k;  // Transformers.js' section_index (Metaspace prepend_scheme "first")
         encode_section(input, seg.range, out);
       }
     }

@@ -138,6 +138,20 @@ function writeUnigramFixture() {
   fs.mkdirSync(path.join(fixturesDir, 'unigram-t5'), { recursive: true });
   writeJson(path.join(fixturesDir, 'unigram-t5', 'tokenizer.json'), tok);
   writeJson(path.join(fixturesDir, 'unigram-t5', 'tokenizer_config.json'), cfg);
+
+  // unigram-first: the same model with Metaspace prepend_scheme "first", added tokens that cut
+  // the text into sections, no post-processor, and a Llama-style decoder Sequence.
+  const first = JSON.parse(JSON.stringify(tok));
+  first.added_tokens.push({ id: vocab.length, content: '[SEP]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  first.added_tokens.push({ id: vocab.length + 1, content: 'hello', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  first.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  first.post_processor = null;
+  first.decoder = { type: 'Sequence', decoders: [
+    { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
+    { type: 'Strip', content: ' ', start: 1, stop: 0 }] };
+  fs.mkdirSync(path.join(fixturesDir, 'unigram-first'), { recursive: true });
+  writeJson(path.join(fixturesDir, 'unigram-first', 'tokenizer.json'), first);
+  writeJson(path.join(fixturesDir, 'unigram-first', 'tokenizer_config.json'), { ...cfg, clean_up_tokenization_spaces: false });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +159,7 @@ function writeUnigramFixture() {
 const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k',
                   'gpt2', 'qwen3-reduced', 'llama3-reduced', 'roberta-bpe', 'bpe-split', 'bpe-fallback', 'bpe-unk',
                   // use-lite: copied from models/use-lite/ (tools/use_lite/convert.py, docs/use-lite.md)
-                  'use-lite', 'unigram-t5'];
+                  'use-lite', 'unigram-t5', 'unigram-first'];
 const corpus = readJson(path.join(fixturesDir, 'corpus.json'));
 
 const tryOr = (f) => {
