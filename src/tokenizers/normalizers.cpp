@@ -1,4 +1,5 @@
-// Normalizers. Supported: BertNormalizer, NFC, Sequence; NFKC, Prepend, Replace (sentencepiece.cpp).
+// Normalizers. Supported: BertNormalizer, NFC, Sequence; NFKC, Prepend, Replace, Precompiled
+// (sentencepiece.cpp).
 #include "components.hpp"
 #include "sentencepiece_family.hpp"
 
@@ -108,8 +109,7 @@ std::unique_ptr<Normalizer> create_normalizer(const json& config, const JsonSour
   if (type == "NFKC") return make_nfkc_normalizer();
   if (type == "Prepend") return make_prepend_normalizer(typed);
   if (type == "Replace") return make_replace_normalizer(typed);
-  if (type == "Precompiled")
-    f.fail("type", "names the Precompiled normalizer (a SentencePiece charsmap), which is not supported yet");
+  if (type == "Precompiled") return make_precompiled_normalizer(typed);
   f.fail("type", "names an unsupported normalizer \"" + type + "\"");
 }
 

@@ -4,12 +4,14 @@
 //    starts; Viterbi keeps, for each node, the first best predecessor in insertion order (strict >).
 //    Unknown characters come out as themselves and are fused per section (fuse_unk is always on);
 //    their id is the unknown id. byte_fallback is accepted and ignored, as Transformers.js ignores it.
-//  - normalizers NFKC, Replace (String and Regex patterns), Prepend; Precompiled is refused.
+//  - normalizers NFKC, Replace (String and Regex patterns), Prepend, Precompiled (charsmap ignored,
+//    as Transformers.js ignores it).
 //  - Metaspace pre-tokenizer (spaces -> replacement, then the replacement prepended unless the
 //    text already starts with it; `split` is ignored as Transformers.js ignores it) and decoder.
 //  - decoders ByteFallback, Fuse, Strip, Replace, Sequence (the Llama / SentencePiece-BPE chain).
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -253,6 +255,54 @@ class Nfkc final : public Normalizer {
  private:
   // ASCII characters never compose with what precedes them.
   static bool safe_start(char32_t c) { return c < 0x80; }
+};
+
+// Transformers.js' Precompiled ignores the charsmap: it removes some control characters, turns
+// some spaces (and U+2581, U+FFFD) into " ", then applies NFKC to the parts between U+FF5E.
+class Precompiled final : public Normalizer {
+ public:
+  explicit Precompiled(const Fields& f) {
+    if (const json* m = f.find("precompiled_charsmap"); m && !m->is_string())
+      f.fail("precompiled_charsmap", std::string("must be a string, got ") + json_type_name(*m));
+  }
+  void normalize(NormalizedString& s) const override {
+    size_t w = 0;
+    for (size_t r = 0; r < s.size(); ++r) {
+      char32_t c = s.text[r];
+      if ((c >= 0x01 && c <= 0x08) || c == 0x0B || (c >= 0x0E && c <= 0x1F) || c == 0x7F || c == 0x8F || c == 0x9F)
+        continue;
+      if (c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200F) ||
+          c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x2581 || c == 0x3000 || c == 0xFEFF ||
+          c == 0xFFFD)
+        c = U' ';
+      s.text[w] = c;
+      s.align[w] = s.align[r];
+      ++w;
+    }
+    s.text.resize(w);
+    s.align.resize(w);
+    if (s.text.find(U'\uFF5E') == std::u32string::npos) {
+      nfkc_.normalize(s);
+      return;
+    }
+    NormalizedString out, part;
+    size_t i = 0;
+    while (true) {
+      const size_t j = std::min(s.text.find(U'\uFF5E', i), s.size());
+      part.text.assign(s.text, i, j - i);
+      part.align.assign(s.align.begin() + static_cast<std::ptrdiff_t>(i), s.align.begin() + static_cast<std::ptrdiff_t>(j));
+      nfkc_.normalize(part);
+      out.text += part.text;
+      out.align.insert(out.align.end(), part.align.begin(), part.align.end());
+      if (j == s.size()) break;
+      out.push_back(s.text[j], s.align[j]);
+      i = j + 1;
+    }
+    s = std::move(out);
+  }
+
+ private:
+  Nfkc nfkc_;
 };
 
 class Prepend final : public Normalizer {
@@ -524,6 +574,7 @@ class SequenceDecoder final : public Decoder {
 
 std::unique_ptr<Model> make_unigram(const Fields& f) { return std::make_unique<Unigram>(f); }
 std::unique_ptr<Normalizer> make_nfkc_normalizer() { return std::make_unique<Nfkc>(); }
+std::unique_ptr<Normalizer> make_precompiled_normalizer(const Fields& f) { return std::make_unique<Precompiled>(f); }
 std::unique_ptr<Normalizer> make_prepend_normalizer(const Fields& f) { return std::make_unique<Prepend>(f); }
 std::unique_ptr<Normalizer> make_replace_normalizer(const Fields& f) { return std::make_unique<Replace>(f); }
 std::unique_ptr<PreTokenizer> make_metaspace_pre_tokenizer(const Fields& f) {

@@ -11,6 +11,7 @@ namespace transformers::tokenizers {
 std::unique_ptr<Model> make_unigram(const Fields& f);
 std::unique_ptr<Normalizer> make_nfkc_normalizer();
 std::unique_ptr<Normalizer> make_prepend_normalizer(const Fields& f);
+std::unique_ptr<Normalizer> make_precompiled_normalizer(const Fields& f);
 std::unique_ptr<Normalizer> make_replace_normalizer(const Fields& f);
 std::unique_ptr<PreTokenizer> make_metaspace_pre_tokenizer(const Fields& f);
 std::unique_ptr<Decoder> make_metaspace_decoder(const Fields& f);

@@ -96,8 +96,8 @@ TEST(UnigramErrors, NameComponentAndField) {
   }
   {
     json t = tiny_unigram();
-    t["normalizer"] = json::parse(R"({"type": "Precompiled", "precompiled_charsmap": "AAAA"})");
-    expect_load_error([&] { make(t); }, {"normalizer", "Precompiled", "not supported"});
+    t["normalizer"] = json::parse(R"({"type": "Precompiled", "precompiled_charsmap": 7})");
+    expect_load_error([&] { make(t); }, {"normalizer (Precompiled)", "precompiled_charsmap", "string"});
   }
   {
     json t = tiny_unigram();

@@ -139,13 +139,16 @@ function writeUnigramFixture() {
   writeJson(path.join(fixturesDir, 'unigram-t5', 'tokenizer.json'), tok);
   writeJson(path.join(fixturesDir, 'unigram-t5', 'tokenizer_config.json'), cfg);
 
-  // unigram-first: the same model with Metaspace prepend_scheme "first", added tokens that cut
+  // unigram-first: the same model with a Precompiled normalizer, Metaspace prepend_scheme "first", added tokens that cut
   // the text into sections, no post-processor, and a Llama-style decoder Sequence.
   const first = JSON.parse(JSON.stringify(tok));
   first.added_tokens.push({ id: vocab.length, content: '[SEP]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   first.added_tokens.push({ id: vocab.length + 1, content: 'hello', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
   first.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
   first.post_processor = null;
+  // Transformers.js ignores the charsmap (any base64 string will do).
+  first.normalizer = { type: 'Sequence', normalizers: [{ type: 'Precompiled', precompiled_charsmap: 'AAAAAA==' },
+                                                        { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] };
   first.decoder = { type: 'Sequence', decoders: [
     { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
     { type: 'Strip', content: ' ', start: 1, stop: 0 }] };
