@@ -1,4 +1,4 @@
-// Pre-tokenizers. Supported: BertPreTokenizer, Sequence; Metaspace (sentencepiece.cpp, not inside a Sequence); ByteLevel (byte_level.cpp), Split (split.cpp).
+// Pre-tokenizers. Supported: BertPreTokenizer, Sequence; Metaspace (sentencepiece.cpp), WhitespaceSplit; ByteLevel (byte_level.cpp), Split (split.cpp).
 #include <string>
 
 #include "bpe_family.hpp"
@@ -51,14 +51,50 @@ class SequencePreTokenizer final : public PreTokenizer {
       if (!items_.empty() && items_.back()->byte_level())
         f.fail(where, "follows a ByteLevel pre-tokenizer, which is supported only as the last one");
       auto p = create_pre_tokenizer(list[i], f.source(), f.component() + " " + where);
-      if (p && p->rewrites()) f.fail(where, "is a Metaspace pre-tokenizer, which is not supported inside a Sequence yet");
+      if (p && p->rewrites() && dynamic_cast<SequencePreTokenizer*>(p.get()))
+        f.fail(where, "is a Sequence holding a Metaspace, which is not supported inside a Sequence");
+      if (p && p->rewrites()) rewrites_ = true;
       if (p) items_.push_back(std::move(p));
     }
   }
 
   bool byte_level() const override { return !items_.empty() && items_.back()->byte_level(); }
 
+  bool rewrites() const override { return rewrites_; }
+
+  // With a Metaspace inside: each word reaching it is rewritten on its own and the words are laid
+  // end to end in a new text; pre_tokenize then hands out the words kept here.
+  void rewrite(NormalizedString& s, bool first_section) const override {
+    std::vector<Range> cur{Range{0, s.size()}}, next;
+    NormalizedString word;
+    for (const auto& p : items_) {
+      next.clear();
+      if (p->rewrites()) {
+        NormalizedString out;
+        for (const Range& w : cur) {
+          word.text.assign(s.text, w.begin, w.size());
+          word.align.assign(s.align.begin() + static_cast<std::ptrdiff_t>(w.begin),
+                            s.align.begin() + static_cast<std::ptrdiff_t>(w.end));
+          p->rewrite(word, first_section);
+          const size_t begin = out.size();
+          out.text += word.text;
+          out.align.insert(out.align.end(), word.align.begin(), word.align.end());
+          next.push_back({begin, out.size()});
+        }
+        s = std::move(out);
+      } else {
+        for (const Range& w : cur) p->pre_tokenize(s, w, next);
+      }
+      cur.swap(next);
+    }
+    t_rewritten_words_ = cur;
+  }
+
   void pre_tokenize(const NormalizedString& s, Range r, std::vector<Range>& words) const override {
+    if (rewrites_) {  // rewrite() ran just before on this thread
+      words.insert(words.end(), t_rewritten_words_.begin(), t_rewritten_words_.end());
+      return;
+    }
     std::vector<Range> cur{r}, next;
     for (const auto& p : items_) {
       next.clear();
@@ -70,6 +106,29 @@ class SequencePreTokenizer final : public PreTokenizer {
 
  private:
   std::vector<std::unique_ptr<PreTokenizer>> items_;
+  bool rewrites_ = false;
+  static thread_local std::vector<Range> t_rewritten_words_;
+};
+
+thread_local std::vector<Range> SequencePreTokenizer::t_rewritten_words_;
+
+// text.match(/\S+/g): runs of characters that are not JavaScript whitespace.
+class WhitespaceSplit final : public PreTokenizer {
+ public:
+  void pre_tokenize(const NormalizedString& s, Range r, std::vector<Range>& words) const override {
+    size_t start = r.begin;
+    bool in_word = false;
+    for (size_t i = r.begin; i < r.end; ++i) {
+      if (unicode::is_js_whitespace(s.text[i])) {
+        if (in_word) words.push_back({start, i});
+        in_word = false;
+      } else if (!in_word) {
+        in_word = true;
+        start = i;
+      }
+    }
+    if (in_word) words.push_back({start, r.end});
+  }
 };
 
 }  // namespace
@@ -84,6 +143,7 @@ std::unique_ptr<PreTokenizer> create_pre_tokenizer(const json& config, const Jso
   if (type == "ByteLevel") return make_byte_level_pre_tokenizer(typed);
   if (type == "Split") return make_split_pre_tokenizer(typed);
   if (type == "Metaspace") return make_metaspace_pre_tokenizer(typed);
+  if (type == "WhitespaceSplit") return std::make_unique<WhitespaceSplit>();
   if (type == "Sequence") return std::make_unique<SequencePreTokenizer>(typed);
   f.fail("type", "names an unsupported pre-tokenizer \"" + type + "\"");
 }

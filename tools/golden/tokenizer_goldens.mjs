@@ -152,6 +152,13 @@ function writeUnigramFixture() {
   first.decoder = { type: 'Sequence', decoders: [
     { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
     { type: 'Strip', content: ' ', start: 1, stop: 0 }] };
+  // unigram-seq: unigram-t5 behind T5's own pre-tokenizer, Sequence [WhitespaceSplit, Metaspace].
+  const seq = JSON.parse(JSON.stringify(tok));
+  seq.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' },
+    { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true }] };
+  fs.mkdirSync(path.join(fixturesDir, 'unigram-seq'), { recursive: true });
+  writeJson(path.join(fixturesDir, 'unigram-seq', 'tokenizer.json'), seq);
+  writeJson(path.join(fixturesDir, 'unigram-seq', 'tokenizer_config.json'), cfg);
   fs.mkdirSync(path.join(fixturesDir, 'unigram-first'), { recursive: true });
   writeJson(path.join(fixturesDir, 'unigram-first', 'tokenizer.json'), first);
   writeJson(path.join(fixturesDir, 'unigram-first', 'tokenizer_config.json'), { ...cfg, clean_up_tokenization_spaces: false });
@@ -162,7 +169,7 @@ function writeUnigramFixture() {
 const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k',
                   'gpt2', 'qwen3-reduced', 'llama3-reduced', 'roberta-bpe', 'bpe-split', 'bpe-fallback', 'bpe-unk',
                   // use-lite: copied from models/use-lite/ (tools/use_lite/convert.py, docs/use-lite.md)
-                  'use-lite', 'unigram-t5', 'unigram-first'];
+                  'use-lite', 'unigram-t5', 'unigram-first', 'unigram-seq'];
 const corpus = readJson(path.join(fixturesDir, 'corpus.json'));
 
 const tryOr = (f) => {
