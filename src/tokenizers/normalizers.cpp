@@ -1,4 +1,4 @@
-// Normalizers. Supported: BertNormalizer, NFC, Sequence; NFKC, Prepend, Replace, Precompiled
+// Normalizers. Supported: BertNormalizer, NFC, NFD, Lowercase, StripAccents, Strip, Sequence; NFKD, NFKC, Prepend, Replace, Precompiled
 // (sentencepiece.cpp).
 #include "components.hpp"
 #include "sentencepiece_family.hpp"
@@ -79,6 +79,40 @@ class Nfc final : public Normalizer {
   void normalize(NormalizedString& s) const override { unicode::nfc(s); }
 };
 
+class Nfd final : public Normalizer {
+ public:
+  void normalize(NormalizedString& s) const override { unicode::nfd(s); }
+};
+
+class Lowercase final : public Normalizer {
+ public:
+  void normalize(NormalizedString& s) const override { unicode::to_lower_js(s); }
+};
+
+// Transformers.js remove_accents: text.replace(/\p{M}/gu, "") (no decomposition first).
+class StripAccents final : public Normalizer {
+ public:
+  void normalize(NormalizedString& s) const override { unicode::remove_if(s, unicode::is_mark); }
+};
+
+// trim / trimStart / trimEnd (JavaScript whitespace and line terminators).
+class Strip final : public Normalizer {
+ public:
+  explicit Strip(const Fields& f) : left_(f.boolean("strip_left", false)), right_(f.boolean("strip_right", false)) {}
+  void normalize(NormalizedString& s) const override {
+    size_t b = 0, e = s.size();
+    if (left_) while (b < e && unicode::is_js_whitespace(s.text[b])) ++b;
+    if (right_) while (e > b && unicode::is_js_whitespace(s.text[e - 1])) --e;
+    if (b == 0 && e == s.size()) return;
+    s.text = s.text.substr(b, e - b);
+    s.align.erase(s.align.begin() + static_cast<std::ptrdiff_t>(e), s.align.end());
+    s.align.erase(s.align.begin(), s.align.begin() + static_cast<std::ptrdiff_t>(b));
+  }
+
+ private:
+  bool left_, right_;
+};
+
 class SequenceNormalizer final : public Normalizer {
  public:
   explicit SequenceNormalizer(const Fields& f) {
@@ -107,6 +141,11 @@ std::unique_ptr<Normalizer> create_normalizer(const json& config, const JsonSour
   if (type == "NFC") return std::make_unique<Nfc>();
   if (type == "Sequence") return std::make_unique<SequenceNormalizer>(typed);
   if (type == "NFKC") return make_nfkc_normalizer();
+  if (type == "NFKD") return make_nfkd_normalizer();
+  if (type == "NFD") return std::make_unique<Nfd>();
+  if (type == "Lowercase") return std::make_unique<Lowercase>();
+  if (type == "StripAccents") return std::make_unique<StripAccents>();
+  if (type == "Strip") return std::make_unique<Strip>(typed);
   if (type == "Prepend") return make_prepend_normalizer(typed);
   if (type == "Replace") return make_replace_normalizer(typed);
   if (type == "Precompiled") return make_precompiled_normalizer(typed);

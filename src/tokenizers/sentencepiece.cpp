@@ -212,13 +212,14 @@ class Unigram final : public Model {
 // String.prototype.normalize("NFKC") on the whole text; alignment per run that starts at a
 // character utf8proc calls a boundary class "other" with combining class 0 (falls back to one span
 // for everything if the per-run result would differ from the whole-text result).
-std::u32string nfkc_utf32(std::u32string_view in) {
+std::u32string nfkc_utf32(std::u32string_view in, bool compose = true) {
   if (in.empty()) return {};
   std::string utf8 = unicode::to_utf8(in);
   utf8proc_uint8_t* result = nullptr;
   const auto len = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
                                 static_cast<utf8proc_ssize_t>(utf8.size()), &result,
-                                static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT));
+                                static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPAT |
+                                                                (compose ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE)));
   if (len < 0) return std::u32string(in);
   std::string out(reinterpret_cast<const char*>(result), static_cast<size_t>(len));
   std::free(result);
@@ -227,11 +228,12 @@ std::u32string nfkc_utf32(std::u32string_view in) {
 
 class Nfkc final : public Normalizer {
  public:
+  explicit Nfkc(bool compose = true) : compose_(compose) {}
   void normalize(NormalizedString& s) const override {
     bool ascii = true;
     for (char32_t c : s.text) ascii = ascii && c < 0x80;
     if (ascii) return;
-    const std::u32string whole = nfkc_utf32(s.text);
+    const std::u32string whole = nfkc_utf32(s.text, compose_);
     NormalizedString out;
     out.text.reserve(whole.size());
     out.align.reserve(whole.size());
@@ -239,7 +241,7 @@ class Nfkc final : public Normalizer {
     while (i < s.size()) {
       size_t j = i + 1;
       while (j < s.size() && !safe_start(s.text[j])) ++j;
-      const std::u32string part = nfkc_utf32(std::u32string_view(s.text).substr(i, j - i));
+      const std::u32string part = nfkc_utf32(std::u32string_view(s.text).substr(i, j - i), compose_);
       const Span span{s.align[i].begin, s.align[j - 1].end};
       for (char32_t c : part) out.push_back(c, span);
       i = j;
@@ -255,6 +257,7 @@ class Nfkc final : public Normalizer {
  private:
   // ASCII characters never compose with what precedes them.
   static bool safe_start(char32_t c) { return c < 0x80; }
+  bool compose_;
 };
 
 // Transformers.js' Precompiled ignores the charsmap: it removes some control characters, turns
@@ -573,7 +576,8 @@ class SequenceDecoder final : public Decoder {
 }  // namespace
 
 std::unique_ptr<Model> make_unigram(const Fields& f) { return std::make_unique<Unigram>(f); }
-std::unique_ptr<Normalizer> make_nfkc_normalizer() { return std::make_unique<Nfkc>(); }
+std::unique_ptr<Normalizer> make_nfkc_normalizer() { return std::make_unique<Nfkc>(true); }
+std::unique_ptr<Normalizer> make_nfkd_normalizer() { return std::make_unique<Nfkc>(false); }
 std::unique_ptr<Normalizer> make_precompiled_normalizer(const Fields& f) { return std::make_unique<Precompiled>(f); }
 std::unique_ptr<Normalizer> make_prepend_normalizer(const Fields& f) { return std::make_unique<Prepend>(f); }
 std::unique_ptr<Normalizer> make_replace_normalizer(const Fields& f) { return std::make_unique<Replace>(f); }

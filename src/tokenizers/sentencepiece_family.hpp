@@ -10,6 +10,7 @@ namespace transformers::tokenizers {
 
 std::unique_ptr<Model> make_unigram(const Fields& f);
 std::unique_ptr<Normalizer> make_nfkc_normalizer();
+std::unique_ptr<Normalizer> make_nfkd_normalizer();
 std::unique_ptr<Normalizer> make_prepend_normalizer(const Fields& f);
 std::unique_ptr<Normalizer> make_precompiled_normalizer(const Fields& f);
 std::unique_ptr<Normalizer> make_replace_normalizer(const Fields& f);

@@ -149,7 +149,7 @@ TEST_P(Golden, MatchesTransformersJs) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, Golden,
                          ::testing::Values("bert-base-uncased", "bert-uncased-5k", "bert-cased-5k", "bert-added-tokens",
                                            "bert-raw-5k", "gpt2", "qwen3-reduced", "llama3-reduced", "roberta-bpe",
-                                           "bpe-split", "bpe-fallback", "bpe-unk", "use-lite", "unigram-t5", "unigram-first", "unigram-seq"),
+                                           "bpe-split", "bpe-fallback", "bpe-unk", "use-lite", "unigram-t5", "unigram-first", "unigram-seq", "unigram-norms"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n)

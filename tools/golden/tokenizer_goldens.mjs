@@ -159,6 +159,13 @@ function writeUnigramFixture() {
   fs.mkdirSync(path.join(fixturesDir, 'unigram-seq'), { recursive: true });
   writeJson(path.join(fixturesDir, 'unigram-seq', 'tokenizer.json'), seq);
   writeJson(path.join(fixturesDir, 'unigram-seq', 'tokenizer_config.json'), cfg);
+  // unigram-norms: unigram-seq with the other normalizers in a Sequence.
+  const norms = JSON.parse(JSON.stringify(seq));
+  norms.normalizer = { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }, { type: 'NFKD' },
+    { type: 'Lowercase' }, { type: 'StripAccents' }, { type: 'NFD' }, { type: 'NFC' }] };
+  fs.mkdirSync(path.join(fixturesDir, 'unigram-norms'), { recursive: true });
+  writeJson(path.join(fixturesDir, 'unigram-norms', 'tokenizer.json'), norms);
+  writeJson(path.join(fixturesDir, 'unigram-norms', 'tokenizer_config.json'), cfg);
   fs.mkdirSync(path.join(fixturesDir, 'unigram-first'), { recursive: true });
   writeJson(path.join(fixturesDir, 'unigram-first', 'tokenizer.json'), first);
   writeJson(path.join(fixturesDir, 'unigram-first', 'tokenizer_config.json'), { ...cfg, clean_up_tokenization_spaces: false });
@@ -169,7 +176,7 @@ function writeUnigramFixture() {
 const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k',
                   'gpt2', 'qwen3-reduced', 'llama3-reduced', 'roberta-bpe', 'bpe-split', 'bpe-fallback', 'bpe-unk',
                   // use-lite: copied from models/use-lite/ (tools/use_lite/convert.py, docs/use-lite.md)
-                  'use-lite', 'unigram-t5', 'unigram-first', 'unigram-seq'];
+                  'use-lite', 'unigram-t5', 'unigram-first', 'unigram-seq', 'unigram-norms'];
 const corpus = readJson(path.join(fixturesDir, 'corpus.json'));
 
 const tryOr = (f) => {
