@@ -1,9 +1,14 @@
 // What every test binary shares: where the committed fixtures are, and how to read an error's message.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <string>
+
+#include "transformers/error.hpp"
 
 namespace transformers::fixtures {
 
@@ -19,6 +24,20 @@ std::string message_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no exception)";
+}
+
+// Expects f to throw a ModelLoadError whose message holds every fragment (names the file, component, field).
+template <class F>
+void expect_load_error(F&& f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "no ModelLoadError thrown";
+  } catch (const ModelLoadError& e) {
+    const std::string msg = e.what();
+    for (const auto& frag : fragments) EXPECT_NE(msg.find(frag), std::string::npos) << "'" << frag << "' not in: " << msg;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception: " << e.what();
+  }
 }
 
 }  // namespace transformers::fixtures

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -38,18 +39,7 @@ json tiny_bpe() {
 
 Tokenizer make(const json& tok, const std::string& config = "") { return Tokenizer::from_json(tok.dump(), config); }
 
-template <class F>
-void expect_load_error(F&& f, std::initializer_list<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no ModelLoadError thrown";
-  } catch (const ModelLoadError& e) {
-    const std::string msg = e.what();
-    for (const auto& frag : fragments) EXPECT_NE(msg.find(frag), std::string::npos) << "'" << frag << "' not in: " << msg;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception: " << e.what();
-  }
-}
+using transformers::fixtures::expect_load_error;
 
 TEST(Bpe, MergesByRankLeftmostFirst) {
   const Tokenizer tok = make(tiny_bpe());

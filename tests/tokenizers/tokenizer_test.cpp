@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -53,18 +54,7 @@ json tiny() {
 Tokenizer make(const json& tok, const std::string& config = "") { return Tokenizer::from_json(tok.dump(), config); }
 
 // Expects a ModelLoadError whose message contains every fragment.
-template <class F>
-void expect_load_error(F&& f, std::initializer_list<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no ModelLoadError thrown";
-  } catch (const ModelLoadError& e) {
-    const std::string msg = e.what();
-    for (const auto& frag : fragments) EXPECT_NE(msg.find(frag), std::string::npos) << "'" << frag << "' not in: " << msg;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception: " << e.what();
-  }
-}
+using transformers::fixtures::expect_load_error;
 
 TEST(TokenizerErrors, NotJson) {
   expect_load_error([] { Tokenizer::from_json("{not json", ""); }, {"tokenizer.json", "not valid JSON"});
