@@ -11,10 +11,11 @@ const char* kUsage = R"(usage: transformers-cpp <command> [options]
 
 commands:
   run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
-             [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--json] [TEXT... | lines on stdin]
+             [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--prepack] [--json]
+             [TEXT... | lines on stdin]     (--prepack: ONNX Runtime's private prepacked weights, see docs/memory.md)
   inspect DIR                      config summary, files and sizes, ONNX inputs/outputs and opset
   bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
-               [--pooling P] [--no-normalize] [--loads N] [--json]
+               [--pooling P] [--no-normalize] [--loads N] [--prepack] [--json]
                input: B copies of "hello" x (S-2); feature-extraction defaults to mean pooling + normalize
 
   similarity --model DIR [--pooling mean|cls] [--json] QUERY SENTENCE...
@@ -38,14 +39,14 @@ int main(int argc, char** argv) {
       return cli::run_command(cli::Args(argc, argv, 2,
                                         {"model", "dtype", "top-k", "function-to-apply", "pooling", "threads",
                                          "model-file-name"},
-                                        {"normalize", "json"}));
+                                        {"normalize", "json", "prepack"}));
     }
     if (command == "inspect") return cli::inspect_command(cli::Args(argc, argv, 2, {"dtype"}, {"json"}));
     if (command == "bench") {
       return cli::bench_command(cli::Args(argc, argv, 2,
                                           {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
                                            "pooling", "loads"},
-                                          {"json", "no-normalize"}));
+                                          {"json", "no-normalize", "prepack"}));
     }
     if (command == "similarity") {
       return cli::similarity_command(

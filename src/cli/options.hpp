@@ -12,6 +12,7 @@ inline PipelineOptions pipeline_options(const Args& args) {
   o.dtype = args.get("dtype").value_or("auto");
   o.model_file_name = args.get("model-file-name").value_or("model");
   o.session.intra_op_threads = args.get_int("threads", 0);
+  o.session.prepack_weights = args.has("prepack");
   return o;
 }
 

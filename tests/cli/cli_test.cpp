@@ -149,3 +149,16 @@ TEST(Cli, SimilarityRanksByCosineOfTheLibrarysEmbeddings) {
   }
   EXPECT_EQ(j["memory"]["pipelines"].size(), 1u);
 }
+
+TEST(Cli, PrepackFlagGivesTheSameAnswer) {
+  const Result plain = run_cli("run text-classification --model " + kSentiment + " --top-k all --json 'I love this'");
+  const Result packed = run_cli("run text-classification --model " + kSentiment + " --prepack --top-k all --json 'I love this'");
+  ASSERT_EQ(plain.exit_code, 0) << plain.out;
+  ASSERT_EQ(packed.exit_code, 0) << packed.out;
+  const auto a = nlohmann::json::parse(plain.out), b = nlohmann::json::parse(packed.out);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]["label"], b[i]["label"]);
+    EXPECT_NEAR(a[i]["score"].get<double>(), b[i]["score"].get<double>(), 1e-4);
+  }
+}
