@@ -25,8 +25,12 @@ Pipeline::Impl::Impl(std::string task_name, const std::filesystem::path& model, 
   release_policy = options.release_policy.value_or(allocator_options().policy);
   // A caller may group pipelines under an owner of its own; otherwise each pipeline is its own owner.
   owns_memory_owner = options.session.memory_owner == 0;
+  // While the pipeline lives, blocks freed between runs are kept for its next run (mapping fresh pages
+  // every run costs page faults); `immediate` is honoured at dispose, which returns them all.
+  const std::optional<ReleasePolicy> live_policy =
+      release_policy.kind == ReleaseKind::immediate ? std::optional(ReleasePolicy::retain()) : options.release_policy;
   memory_owner = owns_memory_owner ? register_memory_owner(task + " " + model.filename().string() + " (" + dtype + ")",
-                                                           options.release_policy)
+                                                           live_policy)
                                    : options.session.memory_owner;
   live_pipelines::add(this, {memory_owner, task, model, dtype, onnx_file});
   SessionOptions session_options = options.session;
@@ -54,7 +58,7 @@ void Pipeline::Impl::release() {
   memory_owner = 0;
   // Our allocator already returned the session's blocks per the policy; the C heap keeps what ONNX
   // Runtime and the tokenizer freed until asked (the usual "dispose did nothing" cause).
-  if (release_policy.kind == ReleaseKind::immediate) trim_heap();
+  if (release_policy.kind == ReleaseKind::immediate) trim();
 }
 
 Pipeline::Impl::Forward Pipeline::Impl::forward(const std::vector<std::string>& texts,
