@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "transformers/error.hpp"
@@ -38,6 +39,43 @@ void expect_load_error(F&& f, std::initializer_list<std::string> fragments) {
   } catch (const std::exception& e) {
     ADD_FAILURE() << "wrong exception: " << e.what();
   }
+}
+
+struct LoadOutcomes {
+  size_t loaded = 0, refused = 0;
+};
+
+// Replaces every top-level field of `base`, and every field of object-valued ones, by a value of each JSON
+// type, and counts the variants that `try_load` accepts against those it refuses with ModelLoadError. Any
+// other exception (or a crash) fails the test: malformed files must be refused cleanly.
+template <class TryLoad>
+LoadOutcomes mistype_every_field(const nlohmann::json& base, TryLoad&& try_load) {
+  using nlohmann::json;
+  const json replacements[] = {nullptr, 1, -1, 2.5, "x", true, json::array(), json::object(), json::array({1, "a"})};
+  LoadOutcomes n;
+  auto attempt = [&](const json& t) {
+    try {
+      try_load(t);
+      ++n.loaded;
+    } catch (const ModelLoadError&) {
+      ++n.refused;
+    }
+  };
+  for (const auto& [key, value] : base.items()) {
+    for (const auto& r : replacements) {
+      json t = base;
+      t[key] = r;
+      attempt(t);
+      if (value.is_object()) {
+        for (const auto& [inner, unused] : value.items()) {
+          json u = base;
+          u[key][inner] = r;
+          attempt(u);
+        }
+      }
+    }
+  }
+  return n;
 }
 
 }  // namespace transformers::fixtures

@@ -77,9 +77,17 @@ class TemplateProcessing final : public PostProcessor {
   std::vector<Item> pair_;
 };
 
-class BertProcessing final : public PostProcessor {
+// [CLS] A [SEP] (B [SEP]) for BertProcessing; <s> A </s> (</s> B </s>) for RobertaProcessing, which
+// differs only by a second separator between the sequences (and two flags Transformers.js ignores).
+class ClsSepProcessing final : public PostProcessor {
  public:
-  BertProcessing(const Fields& f, TokenResolver& r) : cls_(parse(f, "cls", r)), sep_(parse(f, "sep", r)) {}
+  ClsSepProcessing(const Fields& f, TokenResolver& r, bool roberta)
+      : cls_(parse(f, "cls", r, roberta)), sep_(parse(f, "sep", r, roberta)), double_separator_(roberta) {
+    if (roberta) {
+      f.boolean("trim_offsets", true);
+      f.boolean("add_prefix_space", true);
+    }
+  }
 
   void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
                std::vector<Piece>& out, std::vector<int64_t>& type_ids) const override {
@@ -88,6 +96,7 @@ class BertProcessing final : public PostProcessor {
     if (add_special_tokens) out.push_back(sep_);
     type_ids.assign(out.size(), 0);
     if (b) {
+      if (add_special_tokens && double_separator_) out.push_back(sep_);
       out.insert(out.end(), b->begin(), b->end());
       if (add_special_tokens) out.push_back(sep_);
       type_ids.resize(out.size(), 1);
@@ -95,48 +104,17 @@ class BertProcessing final : public PostProcessor {
   }
 
  private:
-  static Piece parse(const Fields& f, std::string_view key, TokenResolver& r) {
+  // Roberta's reader also checked that the id is an integer; Bert's accepted any second element.
+  static Piece parse(const Fields& f, std::string_view key, TokenResolver& r, bool check_id) {
     const json& v = f.array(key);
-    if (v.size() != 2 || !v[0].is_string())
+    if (v.size() != 2 || !v[0].is_string() || (check_id && !v[1].is_number_integer()))
       f.fail(key, "must be a [token, id] pair");
     return special_piece(v[0].get<std::string>(), 0, r).piece;
   }
 
   Piece cls_;
   Piece sep_;
-};
-
-// <s> A </s> (</s> B </s>): BertProcessing with a second separator between the sequences.
-class RobertaProcessing final : public PostProcessor {
- public:
-  RobertaProcessing(const Fields& f, TokenResolver& r) : cls_(parse(f, "cls", r)), sep_(parse(f, "sep", r)) {
-    f.boolean("trim_offsets", true);
-    f.boolean("add_prefix_space", true);
-  }
-
-  void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
-               std::vector<Piece>& out, std::vector<int64_t>& type_ids) const override {
-    if (add_special_tokens) out.push_back(cls_);
-    out.insert(out.end(), a.begin(), a.end());
-    if (add_special_tokens) out.push_back(sep_);
-    type_ids.assign(out.size(), 0);
-    if (b) {
-      if (add_special_tokens) out.push_back(sep_);
-      out.insert(out.end(), b->begin(), b->end());
-      if (add_special_tokens) out.push_back(sep_);
-      type_ids.resize(out.size(), 1);
-    }
-  }
-
- private:
-  static Piece parse(const Fields& f, std::string_view key, TokenResolver& r) {
-    const json& v = f.array(key);
-    if (v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer()) f.fail(key, "must be a [token, id] pair");
-    return special_piece(v[0].get<std::string>(), 0, r).piece;
-  }
-
-  Piece cls_;
-  Piece sep_;
+  bool double_separator_;
 };
 
 // Transformers.js' ByteLevel post-processor returns the sequences unchanged; the tokenizer then
@@ -205,8 +183,8 @@ std::unique_ptr<PostProcessor> create_post_processor(const json& config, const J
   const std::string type = f.string("type");
   Fields typed(config, source, std::string(component) + " (" + type + ")");
   if (type == "TemplateProcessing") return std::make_unique<TemplateProcessing>(typed, resolver);
-  if (type == "BertProcessing") return std::make_unique<BertProcessing>(typed, resolver);
-  if (type == "RobertaProcessing") return std::make_unique<RobertaProcessing>(typed, resolver);
+  if (type == "BertProcessing") return std::make_unique<ClsSepProcessing>(typed, resolver, false);
+  if (type == "RobertaProcessing") return std::make_unique<ClsSepProcessing>(typed, resolver, true);
   if (type == "ByteLevel") return std::make_unique<ByteLevelProcessing>(typed);
   if (type == "Sequence") return std::make_unique<SequenceProcessing>(typed, resolver);
   f.fail("type", "names an unsupported post-processor \"" + type + "\"");
