@@ -59,6 +59,9 @@ class Output {
   const Tensor& tensor() const;  // throws InvalidInputError if these are labels
   // The JSON Transformers.js returns for the same call (its shapes, including the top_k=1 flattening).
   std::string to_json() const;
+  // What shaped it (to rebuild an equal Output elsewhere, e.g. across a process worker's socket).
+  bool batched_input() const { return batched_input_; }
+  std::optional<int> top_k() const { return top_k_; }
 
  private:
   std::variant<Labels, Tensor> value_;

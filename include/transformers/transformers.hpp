@@ -10,3 +10,4 @@
 #include "transformers/pipeline_manager.hpp"
 #include "transformers/tensor.hpp"
 #include "transformers/tokenizer.hpp"
+#include "transformers/worker.hpp"

@@ -21,7 +21,13 @@ commands:
   similarity --model DIR [--pooling mean|cls] [--json] QUERY SENTENCE...
                                    rank sentences by cosine similarity to the query, with the memory report
   mem <task> --model DIR [--policy immediate|deferred:MS|retain] [--runs N] [--cycles N] [--then DIR2]
-             [--plot FILE.svg] [--json]   the memory report at each phase of a pipeline's life
+             [--worker thread|process] [--plot FILE.svg] [--json]
+                                   the memory report at each phase of a pipeline's life (--worker: inside a
+                                   worker, host and worker side by side, including after terminate)
+  tokenize --model DIR [--pair TEXT] [--no-special] [--json] TEXT
+  tokenize --model DIR --decode IDS [--skip-special]
+                                   ids, tokens and offsets of a text (or the text of comma-separated ids)
+  worker --fd N                    the child side of a process worker (started by the library, not by hand)
 
 tasks: text-classification (sentiment-analysis), feature-extraction (embeddings)
 )";
@@ -55,9 +61,11 @@ int main(int argc, char** argv) {
     if (command == "mem") {
       return cli::mem_command(cli::Args(argc, argv, 2,
                                         {"model", "dtype", "policy", "cycles", "runs", "then", "plot", "threads",
-                                         "model-file-name"},
+                                         "model-file-name", "worker"},
                                         {"json"}));
     }
+    if (command == "tokenize") return cli::tokenize_command(argc, argv);
+    if (command == "worker") return cli::worker_command(argc, argv);
     std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;
   } catch (const InvalidInputError& e) {
