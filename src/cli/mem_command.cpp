@@ -9,8 +9,11 @@
 #include "transformers/error.hpp"
 #include "transformers/memory_report.hpp"
 #include "transformers/pipeline.hpp"
+#include "transformers/worker.hpp"
 
 namespace transformers::cli {
+
+int mem_worker_command(const Args& args, WorkerKind kind);  // mem_worker.cpp
 
 namespace {
 double mib(uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
@@ -31,6 +34,7 @@ void print_row(const MemPhase& p) {
 
 int mem_command(const Args& args) {
   if (args.positionals().size() != 1) throw InvalidInputError("mem: give exactly one <task>");
+  if (auto kind = args.get("worker")) return mem_worker_command(args, parse_worker_kind(*kind));
   const std::string task = args.positionals()[0];
   const std::string model = args.require("model");
   const int cycles = args.get_int("cycles", 0), runs = args.get_int("runs", 10);
