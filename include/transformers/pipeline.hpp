@@ -100,6 +100,9 @@ class Pipeline {
   const std::string& dtype() const;  // resolved dtype
   const std::filesystem::path& onnx_file() const;
   PipelineFootprint footprint() const;  // throws DisposedError after dispose()
+  // Tokens each text takes in a call (special tokens included, after truncation), without running the
+  // model: what a dynamic batcher needs to group texts by length. InvalidInputError on invalid UTF-8.
+  std::vector<size_t> token_counts(const std::vector<std::string>& texts) const;
   uint64_t memory_owner() const;        // its accounting id in the allocator (owner_memory())
 
   struct Impl;

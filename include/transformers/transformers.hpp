@@ -1,6 +1,7 @@
 // transformers.cpp: Transformers.js-style pipelines for C++. Include this one header.
 #pragma once
 
+#include "transformers/dynamic_batcher.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 #include "transformers/memory.hpp"

@@ -115,6 +115,18 @@ const std::filesystem::path& Pipeline::onnx_file() const { return live(impl_).on
 
 uint64_t Pipeline::memory_owner() const { return live(impl_).memory_owner; }
 
+std::vector<size_t> Pipeline::token_counts(const std::vector<std::string>& texts) const {
+  if (!impl_) throw_disposed(nullptr);
+  std::shared_lock lock(impl_->lifetime);
+  if (impl_->disposed) throw_disposed(impl_.get());
+  EncodeOptions enc;  // as forward() encodes, minus the padding
+  enc.truncation = true;
+  std::vector<size_t> counts;
+  counts.reserve(texts.size());
+  for (const auto& t : texts) counts.push_back(impl_->tokenizer->encode(t, enc).ids.size());
+  return counts;
+}
+
 PipelineFootprint Pipeline::footprint() const {
   if (!impl_) throw_disposed(nullptr);
   std::shared_lock lock(impl_->lifetime);

@@ -1,0 +1,100 @@
+// Dynamic batching: concurrent single-text calls to one pipeline merged into one inference
+// (docs/batching.md). Each caller gets exactly the Output it would get calling the pipeline alone.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transformers/error.hpp"
+#include "transformers/pipeline.hpp"
+
+namespace transformers {
+
+// The batcher was stopped: it takes no more calls.
+class BatcherStoppedError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct DynamicBatcherOptions {
+  // Calls merged into one inference at most (>= 1).
+  size_t max_batch_size = 16;
+  // Padded tokens of one inference at most (batch size x longest input); 0 = no limit. A call longer
+  // than this on its own runs alone.
+  size_t max_batch_tokens = 8192;
+  // How long the oldest queued call waits for others before its batch runs anyway.
+  std::chrono::microseconds max_wait{2000};
+  // Cut batches from the queue sorted by token count, so that similar lengths share a batch (less padding).
+  bool sort_by_length = true;
+  // When a merged inference fails, run its calls again one at a time so that only the bad call fails;
+  // false = every caller of that batch gets the batch's error.
+  bool isolate_failures = true;
+};
+
+struct DynamicBatcherStats {
+  uint64_t calls = 0;            // calls answered (a result or an error)
+  uint64_t batches = 0;          // merged inferences run (retries of a failed batch not counted)
+  uint64_t batched_calls = 0;    // calls in those inferences (mean batch size = batched_calls / batches)
+  uint64_t max_batch_size = 0;
+  uint64_t failed_batches = 0;   // merged inferences that threw
+  uint64_t isolated_retries = 0; // single-call inferences run after a failed merged one
+  uint64_t tokens = 0;           // the calls' own tokens
+  uint64_t padded_tokens = 0;    // sum over batches of batch size x longest input
+  double total_wait_us = 0;      // queue wait (submit to its inference starting), summed
+  double max_wait_us = 0;
+
+  double mean_batch_size() const { return batches ? double(batched_calls) / double(batches) : 0.0; }
+  // Share of the tokens fed to the model that were padding: (padded - own) / padded.
+  double padding_waste() const { return padded_tokens ? double(padded_tokens - tokens) / double(padded_tokens) : 0.0; }
+  double mean_wait_us() const { return batched_calls ? total_wait_us / double(batched_calls) : 0.0; }
+};
+
+class DynamicBatcher {
+ public:
+  // What the batcher drives. Built from a pipeline by the pipeline constructor; give your own to batch
+  // something else (a worker) or to inject faults in tests.
+  struct Backend {
+    // Token count of each text as `run` will tokenize it (special tokens included, after truncation).
+    // Throws for a bad text (InvalidInputError): that call fails at once and is never merged.
+    std::function<std::vector<size_t>(const std::vector<std::string>&)> token_counts;
+    // One inference over a list of texts (an Output for a list input, one row / label list per text).
+    std::function<Output(const std::vector<std::string>&, const CallOptions&)> run;
+    // Padding goes before the tokens (tokenizer_config.json padding_side "left"). Real tokens would then
+    // sit at other positions than alone, so only calls of equal token count share a batch.
+    bool pad_left = false;
+  };
+
+  // Throws InvalidInputError for max_batch_size 0 or a null pipeline.
+  explicit DynamicBatcher(std::shared_ptr<Pipeline> pipeline, DynamicBatcherOptions options = {});
+  DynamicBatcher(Backend backend, DynamicBatcherOptions options = {});
+  ~DynamicBatcher();  // stop(): drains
+  DynamicBatcher(const DynamicBatcher&) = delete;
+  DynamicBatcher& operator=(const DynamicBatcher&) = delete;
+
+  // One text, answered as pipeline(text, options) would answer it: labels for one unbatched input;
+  // feature-extraction [1, own tokens, hidden] with pooling none (padding cut away), [1, hidden] pooled.
+  // Calls with equal options may share an inference; differing options never do. Errors (bad text,
+  // DisposedError, BatcherStoppedError after stop()) arrive through the future. Thread-safe.
+  std::future<Output> submit(std::string text, const CallOptions& options = {});
+
+  // Runs every call queued now without waiting for max_wait (batches are still capped). Non-blocking.
+  void flush();
+  // Refuses new calls, runs every queued one, and waits for them. Idempotent; the destructor calls it.
+  void stop();
+
+  DynamicBatcherStats stats() const;
+  const DynamicBatcherOptions& options() const { return options_; }
+
+ private:
+  struct State;
+  DynamicBatcherOptions options_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace transformers

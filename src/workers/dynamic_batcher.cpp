@@ -1,0 +1,394 @@
+// DynamicBatcher: one dispatcher thread merges queued calls with equal options into inferences.
+#include "transformers/dynamic_batcher.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+#include "core/files.hpp"
+#include "core/json_fields.hpp"
+#include "transformers/model_folder.hpp"
+
+namespace transformers {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool same_options(const CallOptions& a, const CallOptions& b) {
+  return a.top_k == b.top_k && a.function_to_apply == b.function_to_apply && a.pooling == b.pooling &&
+         a.normalize == b.normalize;
+}
+
+// The tokenizer's padding side, read as the tokenizer reads it: any padding_side but "right" pads left.
+bool pads_left(const std::filesystem::path& model) {
+  const std::filesystem::path config = ModelFolder(model).tokenizer_config_json();
+  std::error_code ec;
+  if (!std::filesystem::exists(config, ec)) return false;
+  const core::Json json = core::parse_json(core::read_text_file(config, "tokenizer config"), config.string());
+  const auto side = core::opt_string(json, "padding_side", config.string());
+  return side && *side != "right";
+}
+
+// Same arithmetic as feature-extraction's normalize (double accumulation), so results are bit-equal.
+void normalize_row(float* row, size_t width) {
+  double norm = 0;
+  for (size_t k = 0; k < width; ++k) norm += static_cast<double>(row[k]) * row[k];
+  norm = std::sqrt(norm);
+  for (size_t k = 0; k < width; ++k) row[k] = static_cast<float>(row[k] / norm);
+}
+
+}  // namespace
+
+struct DynamicBatcher::State {
+  struct Call {
+    std::string text;
+    CallOptions options;
+    size_t tokens = 0;
+    std::promise<Output> promise;
+    Clock::time_point queued;
+    uint64_t seq = 0;  // arrival order
+  };
+  struct Batch {
+    std::vector<size_t> members;  // indices into the group
+    bool closed = false;          // nothing more could join it
+  };
+
+  Backend backend;
+  DynamicBatcherOptions options;
+
+  mutable std::mutex mu;  // guards everything below except stats
+  std::condition_variable wake;
+  std::deque<std::unique_ptr<Call>> queue;
+  uint64_t next_seq = 1;
+  uint64_t flush_seq = 0;  // calls with seq <= this run without waiting
+  bool stopping = false;
+
+  mutable std::mutex stats_mu;
+  DynamicBatcherStats stats;
+
+  std::mutex join_mu;  // two concurrent stop() calls must not both join
+  std::thread dispatcher;
+
+  void loop();
+  std::vector<Batch> cut(const std::vector<Call*>& group) const;
+  void run(std::vector<std::unique_ptr<Call>> calls);
+  bool positional(const CallOptions& requested) const;
+  std::vector<Output> split(const Output& out, const std::vector<size_t>& tokens, const CallOptions& requested) const;
+};
+
+// Greedy cut of one group (arrival order, or sorted by length): a batch closes when it is full or when no
+// further call could join without passing max_batch_tokens. With left padding, the real tokens of a
+// shorter input would move to other positions (the graph numbers positions from the left edge), which
+// changes its result: then only calls of equal length share a batch.
+std::vector<DynamicBatcher::State::Batch> DynamicBatcher::State::cut(const std::vector<Call*>& group) const {
+  std::vector<size_t> order(group.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (options.sort_by_length || backend.pad_left) {
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return group[a]->tokens < group[b]->tokens; });
+  }
+  const size_t cap_tokens = options.max_batch_tokens;
+  auto full = [&](size_t size, size_t longest) {
+    return size >= options.max_batch_size || (cap_tokens && (size + 1) * longest > cap_tokens);
+  };
+  std::vector<Batch> batches;
+  Batch cur;
+  size_t longest = 0;
+  for (size_t i : order) {
+    const size_t t = group[i]->tokens;
+    if (!cur.members.empty()) {
+      const bool capped = cur.members.size() >= options.max_batch_size ||
+                          (cap_tokens && (cur.members.size() + 1) * std::max(longest, t) > cap_tokens);
+      const bool other_length = backend.pad_left && t != longest;
+      if (capped || other_length) {
+        cur.closed = full(cur.members.size(), longest);
+        batches.push_back(std::move(cur));
+        cur = Batch{};
+        longest = 0;
+      }
+    }
+    cur.members.push_back(i);
+    longest = std::max(longest, t);
+  }
+  if (!cur.members.empty()) {
+    cur.closed = full(cur.members.size(), longest);
+    batches.push_back(std::move(cur));
+  }
+  return batches;
+}
+
+void DynamicBatcher::State::loop() {
+  std::unique_lock lock(mu);
+  for (;;) {
+    if (queue.empty()) {
+      if (stopping) return;
+      wake.wait(lock, [&] { return stopping || !queue.empty(); });
+      continue;
+    }
+    const Clock::time_point now = Clock::now();
+    // Groups of equal options, in the order of their oldest call.
+    std::vector<std::vector<Call*>> groups;
+    for (const auto& c : queue) {
+      auto g = std::find_if(groups.begin(), groups.end(),
+                            [&](const std::vector<Call*>& grp) { return same_options(grp.front()->options, c->options); });
+      if (g == groups.end()) groups.push_back({c.get()});
+      else g->push_back(c.get());
+    }
+    Clock::time_point next_deadline = Clock::time_point::max();
+    std::vector<std::vector<Call*>> ready;
+    for (const auto& group : groups) {
+      const Clock::time_point deadline = group.front()->queued + options.max_wait;
+      const bool force = stopping || group.front()->seq <= flush_seq || now >= deadline;
+      for (auto& b : cut(group)) {
+        if (!force && !b.closed) continue;
+        std::vector<Call*> members;
+        for (size_t i : b.members) members.push_back(group[i]);
+        ready.push_back(std::move(members));
+      }
+      if (!ready.empty()) break;  // run the oldest group's batches; then look again
+      next_deadline = std::min(next_deadline, deadline);
+    }
+    if (ready.empty()) {
+      wake.wait_until(lock, next_deadline);
+      continue;
+    }
+    // Take the ready calls out of the queue, keeping the others in arrival order.
+    std::vector<std::vector<std::unique_ptr<Call>>> batches(ready.size());
+    std::deque<std::unique_ptr<Call>> rest;
+    for (auto& c : queue) {
+      size_t where = ready.size();
+      for (size_t b = 0; b < ready.size() && where == ready.size(); ++b) {
+        if (std::find(ready[b].begin(), ready[b].end(), c.get()) != ready[b].end()) where = b;
+      }
+      if (where == ready.size()) rest.push_back(std::move(c));
+      else batches[where].push_back(std::move(c));
+    }
+    queue = std::move(rest);
+    lock.unlock();
+    for (auto& batch : batches) run(std::move(batch));
+    lock.lock();
+  }
+}
+
+// last_token pooling takes the last position, padding included (as Transformers.js): in a batch that is
+// not this input's last token, so the batcher asks for pooling none and takes the input's own last row.
+bool DynamicBatcher::State::positional(const CallOptions& requested) const {
+  return requested.pooling == Pooling::last_token;
+}
+
+// The batch's Output cut into what each call would get alone (an unbatched input, its own positions).
+std::vector<Output> DynamicBatcher::State::split(const Output& out, const std::vector<size_t>& tokens,
+                                                 const CallOptions& requested) const {
+  const size_t n = tokens.size();
+  const size_t padded_len = n ? *std::max_element(tokens.begin(), tokens.end()) : 0;
+  std::vector<Output> results;
+  results.reserve(n);
+  if (out.is_labels()) {
+    const Output::Labels& labels = out.labels();
+    if (labels.size() != n) {
+      throw Error("dynamic batcher: the pipeline returned " + std::to_string(labels.size()) + " label lists for " +
+                  std::to_string(n) + " inputs");
+    }
+    for (size_t i = 0; i < n; ++i) results.emplace_back(Output::Labels{labels[i]}, false, out.top_k());
+    return results;
+  }
+  const Tensor& t = out.tensor();
+  if ((t.rank() != 2 && t.rank() != 3) || t.dims[0] != static_cast<int64_t>(n)) {
+    throw Error("dynamic batcher: the pipeline returned a tensor of shape " + t.dims_string() + " for " +
+                std::to_string(n) + " inputs");
+  }
+  const size_t width = static_cast<size_t>(t.dims.back());
+  if (t.rank() == 2) {  // pooled (or an already pooled graph output)
+    for (size_t i = 0; i < n; ++i) {
+      Tensor row{{1, static_cast<int64_t>(width)}, {t.data.begin() + i * width, t.data.begin() + (i + 1) * width}};
+      // An already pooled graph output ignores pooling; normalize is ours if we asked for none.
+      if (positional(requested) && requested.normalize) normalize_row(row.data.data(), width);
+      results.emplace_back(std::move(row));
+    }
+    return results;
+  }
+  const size_t seq = static_cast<size_t>(t.dims[1]);
+  if (seq != padded_len) {
+    throw Error("dynamic batcher: the pipeline returned " + std::to_string(seq) + " positions for inputs padded to " +
+                std::to_string(padded_len) + " tokens (token_counts and run disagree)");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const size_t own = tokens[i];
+    const size_t first = backend.pad_left ? seq - own : 0;  // where its own tokens start (0: see cut())
+    const float* base = t.data.data() + i * seq * width;
+    if (requested.pooling == Pooling::none) {
+      Tensor rows{{1, static_cast<int64_t>(own), static_cast<int64_t>(width)},
+                  {base + first * width, base + (first + own) * width}};
+      results.emplace_back(std::move(rows));
+    } else {  // last_token, on the unpadded positions
+      if (own == 0) throw InvalidInputError("dynamic batcher: an input of no tokens has no last token");
+      const size_t pos = first + own - 1;
+      Tensor row{{1, static_cast<int64_t>(width)}, {base + pos * width, base + (pos + 1) * width}};
+      if (requested.normalize) normalize_row(row.data.data(), width);
+      results.emplace_back(std::move(row));
+    }
+  }
+  return results;
+}
+
+void DynamicBatcher::State::run(std::vector<std::unique_ptr<Call>> calls) {
+  const Clock::time_point start = Clock::now();
+  const CallOptions requested = calls.front()->options;
+  CallOptions asked = requested;
+  if (positional(requested)) {
+    asked.pooling = Pooling::none;
+    asked.normalize = false;
+  }
+  std::vector<std::string> texts;
+  std::vector<size_t> tokens;
+  size_t own_tokens = 0;
+  double wait_sum = 0, wait_max = 0;
+  for (const auto& c : calls) {
+    texts.push_back(c->text);
+    tokens.push_back(c->tokens);
+    own_tokens += c->tokens;
+    const double w = std::chrono::duration<double, std::micro>(start - c->queued).count();
+    wait_sum += w;
+    wait_max = std::max(wait_max, w);
+  }
+  const size_t longest = *std::max_element(tokens.begin(), tokens.end());
+  {
+    std::lock_guard s(stats_mu);
+    stats.batches += 1;
+    stats.batched_calls += calls.size();
+    stats.max_batch_size = std::max<uint64_t>(stats.max_batch_size, calls.size());
+    stats.tokens += own_tokens;
+    stats.padded_tokens += longest * calls.size();
+    stats.total_wait_us += wait_sum;
+    stats.max_wait_us = std::max(stats.max_wait_us, wait_max);
+  }
+  std::vector<Output> results;
+  std::vector<std::exception_ptr> errors(calls.size());
+  std::exception_ptr failure;
+  try {
+    results = split(backend.run(texts, asked), tokens, requested);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const bool retry = failure && calls.size() > 1 && options.isolate_failures;
+  if (retry) {
+    // One bad input must not fail its neighbours: each call again, alone.
+    results.clear();
+    for (size_t i = 0; i < calls.size(); ++i) {
+      try {
+        results.push_back(std::move(split(backend.run({texts[i]}, asked), {tokens[i]}, requested).front()));
+      } catch (...) {
+        results.emplace_back(Tensor{});  // placeholder; the error is what the caller gets
+        errors[i] = std::current_exception();
+      }
+    }
+  } else if (failure) {
+    std::fill(errors.begin(), errors.end(), failure);
+  }
+  {  // stats before the promises, so that a caller who got its result sees its call counted
+    std::lock_guard s(stats_mu);
+    stats.calls += calls.size();
+    if (failure) stats.failed_batches += 1;
+    if (retry) stats.isolated_retries += calls.size();
+  }
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (errors[i]) calls[i]->promise.set_exception(errors[i]);
+    else calls[i]->promise.set_value(std::move(results[i]));
+  }
+}
+
+DynamicBatcher::DynamicBatcher(std::shared_ptr<Pipeline> pipeline, DynamicBatcherOptions options)
+    : DynamicBatcher(
+          [&] {
+            if (!pipeline) throw InvalidInputError("DynamicBatcher: the pipeline is null");
+            Backend b;
+            b.pad_left = pads_left(pipeline->model_path());
+            b.token_counts = [p = pipeline](const std::vector<std::string>& texts) { return p->token_counts(texts); };
+            b.run = [p = pipeline](const std::vector<std::string>& texts, const CallOptions& o) { return (*p)(texts, o); };
+            return b;
+          }(),
+          options) {}
+
+DynamicBatcher::DynamicBatcher(Backend backend, DynamicBatcherOptions options)
+    : options_(options), state_(std::make_unique<State>()) {
+  if (options.max_batch_size == 0) throw InvalidInputError("DynamicBatcher: max_batch_size must be at least 1");
+  if (options.max_wait.count() < 0) throw InvalidInputError("DynamicBatcher: max_wait must not be negative");
+  if (!backend.token_counts || !backend.run) {
+    throw InvalidInputError("DynamicBatcher: the backend needs both token_counts and run");
+  }
+  state_->backend = std::move(backend);
+  state_->options = options;
+  state_->dispatcher = std::thread([s = state_.get()] { s->loop(); });
+}
+
+DynamicBatcher::~DynamicBatcher() { stop(); }
+
+std::future<Output> DynamicBatcher::submit(std::string text, const CallOptions& options) {
+  auto call = std::make_unique<State::Call>();
+  std::future<Output> future = call->promise.get_future();
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->stopping) {
+      call->promise.set_exception(std::make_exception_ptr(BatcherStoppedError("DynamicBatcher: stopped; no more calls")));
+      return future;
+    }
+  }
+  // Counted on the caller's thread: a bad text fails here, alone, before it can join a batch.
+  try {
+    std::vector<std::string> one;
+    one.push_back(std::move(text));
+    const std::vector<size_t> counts = state_->backend.token_counts(one);
+    if (counts.size() != 1) throw Error("DynamicBatcher: token_counts returned " + std::to_string(counts.size()) + " counts for 1 text");
+    call->tokens = counts.front();
+    call->text = std::move(one.front());
+  } catch (...) {
+    {
+      std::lock_guard s(state_->stats_mu);
+      state_->stats.calls += 1;
+    }
+    call->promise.set_exception(std::current_exception());
+    return future;
+  }
+  call->options = options;
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->stopping) {
+      call->promise.set_exception(std::make_exception_ptr(BatcherStoppedError("DynamicBatcher: stopped; no more calls")));
+      return future;
+    }
+    call->queued = Clock::now();
+    call->seq = state_->next_seq++;
+    state_->queue.push_back(std::move(call));
+  }
+  state_->wake.notify_one();
+  return future;
+}
+
+void DynamicBatcher::flush() {
+  {
+    std::lock_guard lock(state_->mu);
+    state_->flush_seq = state_->next_seq - 1;
+  }
+  state_->wake.notify_one();
+}
+
+void DynamicBatcher::stop() {
+  {
+    std::lock_guard lock(state_->mu);
+    state_->stopping = true;
+  }
+  state_->wake.notify_one();
+  std::lock_guard join(state_->join_mu);
+  if (state_->dispatcher.joinable()) state_->dispatcher.join();
+}
+
+DynamicBatcherStats DynamicBatcher::stats() const {
+  std::lock_guard s(state_->stats_mu);
+  return state_->stats;
+}
+
+}  // namespace transformers
