@@ -21,17 +21,34 @@ struct Encoding {
   std::vector<int64_t> token_type_ids;
   // Byte offsets [begin, end) into the input text (UTF-8); (0,0) for special tokens.
   std::vector<std::pair<size_t, size_t>> offsets;
+  // With a Python truncation strategy: the parts cut off, each post-processed like the main one
+  // (Python tokenizers' `overflowing`; for a pair, every overflowing part of the first text with
+  // the second, then the first with every overflowing part of the second).
+  std::vector<Encoding> overflowing;
 };
 
 enum class Padding { none, longest, max_length };
+
+// `end` is Transformers.js' truncation: the post-processed sequence is cut at the end, special
+// tokens included. The others are Python tokenizers' (Transformers.js has none of them): the
+// texts are cut before the special tokens are added, keeping room for them.
+enum class TruncationStrategy { end, longest_first, only_first, only_second };
+enum class TruncationSide { right, left };
 
 struct EncodeOptions {
   bool add_special_tokens = true;
   Padding padding = Padding::none;
   bool truncation = false;
+  TruncationStrategy truncation_strategy = TruncationStrategy::end;
+  // Python strategies only: tokens repeated between consecutive overflowing parts.
+  size_t stride = 0;
+  // Python strategies only: unset = tokenizer_config.json truncation_side (default right).
+  std::optional<TruncationSide> truncation_side;
   // With truncation: limit in tokens (special tokens included); unset = model_max_length.
   // With Padding::max_length: the length to pad to; unset = model_max_length.
   std::optional<size_t> max_length;
+  // encode_batch: threads to spread the texts over; 0 = one per hardware thread, 1 = the caller's only.
+  size_t num_threads = 0;
 };
 
 // A padded batch, row-major [batch, seq_len] as a model takes it.
@@ -58,7 +75,9 @@ class Tokenizer {
   // Throws InvalidInputError on invalid UTF-8.
   Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
   Encoding encode_pair(std::string_view text, std::string_view text_pair, const EncodeOptions& options = {}) const;
-  // Encodes every text and pads to a rectangle (Padding::none is treated as longest).
+  // Encodes every text (spread over options.num_threads threads), then pads/truncates as asked.
+  std::vector<Encoding> encode_many(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
+  // Encodes every text (as encode_many) and pads to a rectangle (Padding::none is treated as longest).
   BatchEncoding encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
 
   std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false) const;

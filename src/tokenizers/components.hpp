@@ -162,6 +162,9 @@ class Model {
   virtual std::string_view end_of_word_suffix() const { return {}; }
   // Called on the encoding thread before each encode (Unigram frees its unknown-piece strings).
   virtual void begin_encode() const {}
+  // tokenizer_config.json's unk_token, before finalize (WordLevel takes its unknown token from it,
+  // as Transformers.js' Legacy model does).
+  virtual void set_config_unk_token(const std::string& /*token*/) {}
 
  protected:
   Vocab vocab_;

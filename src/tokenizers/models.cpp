@@ -1,5 +1,8 @@
-// Models. Supported: WordPiece, BPE (bpe.cpp), Unigram (sentencepiece.cpp).
+// Models. Supported: WordPiece, WordLevel, BPE (bpe.cpp), Unigram (sentencepiece.cpp).
+#include <deque>
 #include <string>
+
+#include "transformers/error.hpp"
 
 #include "bpe_family.hpp"
 #include "sentencepiece_family.hpp"
@@ -97,6 +100,62 @@ class WordPiece final : public Model {
   std::string_view unk_key_;
 };
 
+// Transformers.js has no WordLevel: such a model falls to its Legacy model, which looks each
+// pre-tokenized word up as a whole. Its unknown token is tokenizer_config.json's unk_token (we fall
+// back to the model's own, Python's, when the config has none), and an unknown word keeps its text
+// as its token (Python emits the unknown token's string).
+class WordLevel final : public Model {
+ public:
+  explicit WordLevel(const Fields& f)
+      : unk_token_(f.string_or("unk_token", "")), source_(f.source()), component_(f.component()) {
+    load_vocab_object(f, vocab_);
+  }
+
+  void set_config_unk_token(const std::string& token) override { config_unk_ = token; }
+
+  void finalize() override {
+    for (const std::string* t : {&config_unk_, &unk_token_}) {
+      if (t->empty()) continue;
+      if (const int64_t* id = vocab_.find(*t)) {
+        unk_id_ = *id;
+        unk_key_ = vocab_.key(*t);
+        return;
+      }
+    }
+  }
+
+  std::string_view unk_token() const override { return unk_key_; }
+  int64_t unk_token_id() const override { return unk_id_; }
+  void begin_encode() const override { t_unknown.clear(); }
+
+  void tokenize(const NormalizedString& s, Range word, std::vector<Piece>& out) const override {
+    if (word.empty()) return;
+    thread_local std::string utf8;
+    utf8.clear();
+    for (size_t i = word.begin; i < word.end; ++i) unicode::append_utf8(utf8, s.text[i]);
+    const Span span{s.align[word.begin].begin, s.align[word.end - 1].end};
+    if (const auto* e = vocab_.entry(utf8)) {
+      out.push_back({e->second, e->first, span});
+      return;
+    }
+    if (unk_id_ < 0)
+      throw InvalidInputError(source_.label() + ": " + component_ + ": \"" + utf8 +
+                              "\" is not in the vocabulary and there is no unknown token (unk_token)");
+    out.push_back({unk_id_, t_unknown.emplace_back(utf8), span});
+  }
+
+ private:
+  std::string unk_token_;
+  std::string config_unk_;
+  JsonSource source_;
+  std::string component_;
+  int64_t unk_id_ = -1;
+  std::string_view unk_key_;
+  static thread_local std::deque<std::string> t_unknown;  // texts of this encode's unknown words
+};
+
+thread_local std::deque<std::string> WordLevel::t_unknown;
+
 }  // namespace
 
 std::unique_ptr<Model> create_model(const json& config, const JsonSource& source) {
@@ -115,6 +174,8 @@ std::unique_ptr<Model> create_model(const json& config, const JsonSource& source
   } else if (f.find("continuing_subword_prefix") && f.find("unk_token") && f.find("merges") && f.find("vocab") &&
              f.find("vocab")->is_object()) {
     type = "BPE";
+  } else if (f.find("vocab") && f.find("vocab")->is_object()) {
+    type = "WordLevel";  // Transformers.js' Legacy model: a word-to-id table
   } else {
     f.fail("type", "is missing");
   }
@@ -122,6 +183,7 @@ std::unique_ptr<Model> create_model(const json& config, const JsonSource& source
   if (type == "WordPiece") return std::make_unique<WordPiece>(typed);
   if (type == "BPE") return make_bpe(typed);
   if (type == "Unigram") return make_unigram(typed);
+  if (type == "WordLevel") return std::make_unique<WordLevel>(typed);
   f.fail("type", "names an unsupported model \"" + type + "\"");
 }
 

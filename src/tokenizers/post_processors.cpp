@@ -1,4 +1,5 @@
 // Post-processors. Supported: TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence.
+#include <algorithm>
 #include <string>
 
 #include "components.hpp"
@@ -14,6 +15,29 @@ struct SpecialPiece {
 SpecialPiece special_piece(std::string_view token, int64_t type_id, TokenResolver& r) {
   // Transformers.js emits the token string and maps it through the vocabulary afterwards.
   return {Piece{r.resolve(token), r.intern(token), Span{}}, type_id};
+}
+
+// Python's process_offsets (Transformers.js has no offsets): the offsets of each sequence's
+// tokens leave out their leading and trailing spaces (GPT-2's 'Ġ' or whitespace), except a single
+// leading space on the first token with add_prefix_space (the space the pre-tokenizer added).
+inline bool is_space_symbol(char32_t c) {
+  return c == 0x120 || (c >= 0x9 && c <= 0xD) || c == ' ' || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+void trim_offsets(std::vector<Piece>& seq, bool add_prefix_space) {
+  for (size_t i = 0; i < seq.size(); ++i) {
+    Piece& p = seq[i];
+    const std::u32string t = unicode::decode_utf8(p.token);
+    uint32_t lead = 0, trail = 0;
+    while (lead < t.size() && is_space_symbol(t[lead])) ++lead;
+    while (trail < t.size() && is_space_symbol(t[t.size() - 1 - trail])) ++trail;
+    if (lead > 0) {
+      if ((i == 0 || p.offsets.begin == 0) && add_prefix_space && lead == 1) lead = 0;
+      p.offsets.begin = std::min(p.offsets.begin + lead, p.offsets.end);
+    }
+    if (trail > 0 && p.offsets.end >= trail) p.offsets.end = std::max(p.offsets.end - trail, p.offsets.begin);
+  }
 }
 
 class TemplateProcessing final : public PostProcessor {
@@ -84,13 +108,16 @@ class ClsSepProcessing final : public PostProcessor {
   ClsSepProcessing(const Fields& f, TokenResolver& r, bool roberta)
       : cls_(parse(f, "cls", r, roberta)), sep_(parse(f, "sep", r, roberta)), double_separator_(roberta) {
     if (roberta) {
-      f.boolean("trim_offsets", true);
-      f.boolean("add_prefix_space", true);
+      trim_offsets_ = f.boolean("trim_offsets", true);
+      add_prefix_space_ = f.boolean("add_prefix_space", true);
     }
   }
 
-  void process(const std::vector<Piece>& a, const std::vector<Piece>* b, bool add_special_tokens,
+  void process(const std::vector<Piece>& a_in, const std::vector<Piece>* b_in, bool add_special_tokens,
                std::vector<Piece>& out, std::vector<int64_t>& type_ids) const override {
+    std::vector<Piece> a_trim, b_trim;
+    const std::vector<Piece>& a = trimmed(a_in, a_trim);
+    const std::vector<Piece>* b = b_in ? &trimmed(*b_in, b_trim) : nullptr;
     if (add_special_tokens) out.push_back(cls_);
     out.insert(out.end(), a.begin(), a.end());
     if (add_special_tokens) out.push_back(sep_);
@@ -112,26 +139,44 @@ class ClsSepProcessing final : public PostProcessor {
     return special_piece(v[0].get<std::string>(), 0, r).piece;
   }
 
+  const std::vector<Piece>& trimmed(const std::vector<Piece>& seq, std::vector<Piece>& copy) const {
+    if (!trim_offsets_) return seq;
+    copy = seq;
+    trim_offsets(copy, add_prefix_space_);
+    return copy;
+  }
+
   Piece cls_;
   Piece sep_;
   bool double_separator_;
+  bool trim_offsets_ = false;
+  bool add_prefix_space_ = false;
 };
 
 // Transformers.js' ByteLevel post-processor returns the sequences unchanged; the tokenizer then
 // keeps only the first (a text pair's second text is dropped) and has no token type ids.
 class ByteLevelProcessing final : public PostProcessor {
  public:
-  explicit ByteLevelProcessing(const Fields& f) {
-    f.boolean("add_prefix_space", true);
-    f.boolean("trim_offsets", true);
+  explicit ByteLevelProcessing(const Fields& f)
+      : add_prefix_space_(f.boolean("add_prefix_space", true)), trim_offsets_(f.boolean("trim_offsets", true)) {
     f.boolean("use_regex", true);
   }
   void process(const std::vector<Piece>& a, const std::vector<Piece>*, bool, std::vector<Piece>& out,
                std::vector<int64_t>& type_ids) const override {
+    const size_t first = out.size();
     out.insert(out.end(), a.begin(), a.end());
+    if (trim_offsets_) {
+      std::vector<Piece> seq(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+      trim_offsets(seq, add_prefix_space_);
+      std::copy(seq.begin(), seq.end(), out.begin() + static_cast<std::ptrdiff_t>(first));
+    }
     type_ids.assign(out.size(), 0);
   }
   bool keeps_pair() const override { return true; }
+
+ private:
+  bool add_prefix_space_;
+  bool trim_offsets_;
 };
 
 class SequenceProcessing final : public PostProcessor {

@@ -1,9 +1,12 @@
-// Pre-tokenizers. Supported: BertPreTokenizer, Sequence; Metaspace (sentencepiece.cpp), WhitespaceSplit; ByteLevel (byte_level.cpp), Split (split.cpp).
+// Pre-tokenizers. Supported: BertPreTokenizer, Sequence, WhitespaceSplit; Metaspace (sentencepiece.cpp);
+// ByteLevel (byte_level.cpp); Split (split.cpp); Whitespace, Punctuation, Digits, CharDelimiterSplit,
+// UnicodeScripts (splitters.cpp).
 #include <string>
 
 #include "bpe_family.hpp"
 #include "components.hpp"
 #include "sentencepiece_family.hpp"
+#include "splitters.hpp"
 
 namespace transformers::tokenizers {
 namespace {
@@ -145,6 +148,7 @@ std::unique_ptr<PreTokenizer> create_pre_tokenizer(const json& config, const Jso
   if (type == "Metaspace") return make_metaspace_pre_tokenizer(typed);
   if (type == "WhitespaceSplit") return std::make_unique<WhitespaceSplit>();
   if (type == "Sequence") return std::make_unique<SequencePreTokenizer>(typed);
+  if (auto p = make_splitter_pre_tokenizer(type, typed)) return p;
   f.fail("type", "names an unsupported pre-tokenizer \"" + type + "\"");
 }
 

@@ -10,6 +10,7 @@
 
 #include "bpe_family.hpp"
 #include "regex.hpp"
+#include "splitters.hpp"
 
 namespace transformers::tokenizers {
 namespace {
@@ -18,11 +19,8 @@ class Split final : public PreTokenizer {
  public:
   explicit Split(const Fields& f) : invert_(f.boolean("invert", false)) {
     const json& pattern = f.object("pattern");
+    check_behavior(f);
     const std::string behavior = f.string_or("behavior", "Isolated");
-    static const char* const known[] = {"Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"};
-    bool ok = false;
-    for (const char* k : known) ok = ok || behavior == k;
-    if (!ok) f.fail("behavior", "must be Removed, Isolated, MergedWithPrevious, MergedWithNext or Contiguous, got \"" + behavior + "\"");
     std::string lower = behavior;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     removed_ = lower == "removed";

@@ -4,14 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
+#include <exception>
 #include <fstream>
-#include <limits>
 #include <sstream>
-#include <unordered_set>
+#include <thread>
 
-#include "added_tokens.hpp"
-#include "components.hpp"
+#include "tokenizer_impl.hpp"
 #include "transformers/error.hpp"
 
 namespace transformers {
@@ -19,11 +17,6 @@ namespace transformers {
 using namespace tokenizers;
 
 namespace {
-// Index of the section (between added tokens) being encoded on this thread.
-thread_local size_t t_section_index = 0;
-
-constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
-
 std::string read_file(const std::filesystem::path& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelLoadError(std::string("cannot open ") + what + " '" + path.string() + "'");
@@ -44,315 +37,7 @@ json parse_json(std::string_view text, const JsonSource& source) {
   return j;
 }
 
-inline Span span_of(const NormalizedString& s, Range r) { return {s.align[r.begin].begin, s.align[r.end - 1].end}; }
-
-inline void trim_end(const std::u32string& t, Range& r) {
-  while (r.end > r.begin && unicode::is_js_whitespace(t[r.end - 1])) --r.end;
-}
-inline void trim_start(const std::u32string& t, Range& r) {
-  while (r.begin < r.end && unicode::is_js_whitespace(t[r.begin])) ++r.begin;
-}
-
-// Applies lstrip/rstrip of matched added tokens to their neighbours (String.trimEnd/trimStart).
-void strip_around_tokens(const std::u32string& t, std::vector<Segment>& segs, size_t from) {
-  for (size_t i = from; i < segs.size(); ++i) {
-    const AddedToken* tok = segs[i].token;
-    if (!tok) continue;
-    // A neighbour that is itself a token and loses characters is no longer that token.
-    if (tok->lstrip && i > from) {
-      Segment& prev = segs[i - 1];
-      const Range before = prev.range;
-      trim_end(t, prev.range);
-      if (prev.token && prev.range.end != before.end) prev.token = nullptr;
-    }
-    if (tok->rstrip && i + 1 < segs.size()) {
-      Segment& next = segs[i + 1];
-      const Range before = next.range;
-      trim_start(t, next.range);
-      if (next.token && next.range.begin != before.begin) next.token = nullptr;
-    }
-  }
-}
-
-// processed_text.trim().split(/\s+/).join(" ")
-void remove_space(NormalizedString& s) {
-  size_t w = 0;
-  bool pending_space = false;
-  for (size_t r = 0; r < s.size(); ++r) {
-    if (unicode::is_js_whitespace(s.text[r])) {
-      pending_space = w > 0;
-      continue;
-    }
-    if (pending_space) {
-      s.text[w] = ' ';
-      s.align[w] = s.align[r - 1];
-      ++w;
-      pending_space = false;
-    }
-    s.text[w] = s.text[r];
-    s.align[w] = s.align[r];
-    ++w;
-  }
-  s.text.resize(w);
-  s.align.resize(w);
-}
-
-// Per-thread scratch buffers are reused across calls; one huge text must not pin its memory.
-constexpr size_t kScratchKeep = size_t(1) << 16;
-template <class V>
-void reset_scratch(V& v) {
-  if (v.capacity() > kScratchKeep) V().swap(v);
-  v.clear();
-}
-void reset_scratch(NormalizedString& s) {
-  reset_scratch(s.text);
-  reset_scratch(s.align);
-}
-
 }  // namespace
-
-struct Tokenizer::Impl final : TokenResolver {
-  std::string label;
-  std::unique_ptr<Normalizer> normalizer;
-  std::unique_ptr<PreTokenizer> pre_tokenizer;
-  std::unique_ptr<Model> model;
-  std::unique_ptr<PostProcessor> post_processor;
-  std::unique_ptr<Decoder> decoder;
-
-  std::deque<AddedToken> added;  // stable addresses
-  std::unordered_map<std::string, const AddedToken*, StringHash, std::equal_to<>> added_map;
-  size_t added_max_chars = 0;  // longest key in code points
-  AddedTokenSplitter split_unnormalized;
-  AddedTokenSplitter split_normalized;
-  TokenMap id_overrides;  // model tokens whose id Transformers.js takes from added_tokens instead
-  std::unordered_set<std::string, StringHash, std::equal_to<>> special_tokens;
-  std::deque<std::string> interned;
-
-  size_t model_max_length = kNoLimit;
-  bool pad_left = false;
-  std::string pad_token;
-  int64_t pad_id = -1;
-  bool clean_up_tokenization_spaces = true;
-  bool remove_space_option = false;
-  bool lowercase_and_remove_accent = false;
-
-  // TokenResolver
-  int64_t resolve(std::string_view token) const override {
-    if (auto it = added_map.find(token); it != added_map.end()) return it->second->id;
-    if (const int64_t* id = model->vocab().find(token)) return *id;
-    return model->unk_token_id();
-  }
-  std::string_view intern(std::string_view token) override {
-    if (auto k = model->vocab().key(token); !k.empty()) return k;
-    return interned.emplace_back(token);
-  }
-
-  // The added token whose key is exactly t[r], if any.
-  const std::pair<const std::string, const AddedToken*>* whole_match(const std::u32string& t, Range r) const {
-    if (added_map.empty() || r.size() > added_max_chars) return nullptr;
-    thread_local std::string utf8;
-    utf8.clear();
-    for (size_t i = r.begin; i < r.end; ++i) unicode::append_utf8(utf8, t[i]);
-    auto it = added_map.find(std::string_view(utf8));
-    return it == added_map.end() ? nullptr : &*it;
-  }
-
-  void model_words(const NormalizedString& s, Range r, std::vector<Piece>& out) const {
-    thread_local std::vector<Range> words;
-    reset_scratch(words);
-    const NormalizedString* text = &s;
-    if (pre_tokenizer && pre_tokenizer->rewrites()) {
-      thread_local NormalizedString rewritten;
-      reset_scratch(rewritten);
-      rewritten.text.assign(s.text, r.begin, r.size());
-      rewritten.align.assign(s.align.begin() + static_cast<std::ptrdiff_t>(r.begin),
-                             s.align.begin() + static_cast<std::ptrdiff_t>(r.end));
-      pre_tokenizer->rewrite(rewritten, t_section_index == 0);
-      text = &rewritten;
-      r = {0, rewritten.size()};
-    }
-    if (pre_tokenizer)
-      pre_tokenizer->pre_tokenize(*text, r, words);
-    else
-      words.push_back(r);
-    const size_t first = out.size();
-    for (Range w : words) model->tokenize(*text, w, out);
-    model->finish_section(out, first);
-    if (!id_overrides.empty()) {
-      for (size_t i = first; i < out.size(); ++i)
-        if (auto it = id_overrides.find(out[i].token); it != id_overrides.end()) out[i].id = it->second;
-    }
-  }
-
-  // One plain-text section (no unnormalized added token inside).
-  void encode_section(const NormalizedString& input, Range r, std::vector<Piece>& out) const {
-    if (r.empty()) return;
-    if (auto* m = whole_match(input.text, r)) {
-      out.push_back({m->second->id, m->first, span_of(input, r)});
-      return;
-    }
-    thread_local NormalizedString s;
-    reset_scratch(s);
-    s.text.assign(input.text, r.begin, r.size());
-    s.align.assign(input.align.begin() + static_cast<std::ptrdiff_t>(r.begin),
-                   input.align.begin() + static_cast<std::ptrdiff_t>(r.end));
-    if (remove_space_option) remove_space(s);
-    if (lowercase_and_remove_accent) {
-      unicode::to_lower_js(s);
-      unicode::remove_if(s, unicode::is_mark);
-    }
-    if (normalizer) normalizer->normalize(s);
-    if (s.size() == 0) return;
-    const Range all{0, s.size()};
-    if (auto* m = whole_match(s.text, all)) {
-      out.push_back({m->second->id, m->first, span_of(s, all)});
-      return;
-    }
-    if (split_normalized.empty()) {
-      model_words(s, all, out);
-      return;
-    }
-    thread_local std::vector<Segment> subs;
-    reset_scratch(subs);
-    split_normalized.split(s.text, all, subs);
-    strip_around_tokens(s.text, subs, 0);
-    for (const Segment& seg : subs) {
-      if (seg.range.empty()) continue;
-      if (seg.token) {
-        out.push_back({seg.token->id, seg.key, span_of(s, seg.range)});
-        continue;
-      }
-      if (auto* m = whole_match(s.text, seg.range)) {
-        out.push_back({m->second->id, m->first, span_of(s, seg.range)});
-        continue;
-      }
-      model_words(s, seg.range, out);
-    }
-  }
-
-  void encode_text(std::string_view text, std::vector<Piece>& out) const {
-    thread_local NormalizedString input;
-    reset_scratch(input);
-    unicode::decode_utf8(text, input);
-    if (input.size() == 0) return;
-    t_section_index = 0;
-    if (split_unnormalized.empty()) {
-      encode_section(input, {0, input.size()}, out);
-      return;
-    }
-    thread_local std::vector<Segment> segs;
-    reset_scratch(segs);
-    split_unnormalized.split(input.text, {0, input.size()}, segs);
-    strip_around_tokens(input.text, segs, 0);
-    // encode_section uses its own scratch buffers, so `segs` stays valid across the loop.
-    for (size_t k = 0; k < segs.size(); ++k) {
-      const Segment& seg = segs[k];
-      if (seg.range.empty()) continue;
-      if (seg.token) {
-        out.push_back({seg.token->id, seg.key, span_of(input, seg.range)});
-      } else {
-        t_section_index = k;  // Transformers.js' section_index (Metaspace prepend_scheme "first")
-        encode_section(input, seg.range, out);
-      }
-    }
-  }
-
-  Encoding encode_one(std::string_view a, const std::string_view* b, bool add_special_tokens) const {
-    thread_local std::vector<Piece> pa, pb, merged;
-    thread_local std::vector<int64_t> types;
-    reset_scratch(pa);
-    reset_scratch(pb);
-    reset_scratch(merged);
-    reset_scratch(types);
-    model->begin_encode();
-    encode_text(a, pa);
-    // Transformers.js treats an empty text_pair as no pair at all (`text_pair || null`).
-    const bool has_pair = b && !b->empty();
-    if (has_pair) encode_text(*b, pb);
-    Encoding e;
-    const std::vector<Piece>* pieces = &merged;
-    if (post_processor) {
-      post_processor->process(pa, has_pair ? &pb : nullptr, add_special_tokens, merged, types);
-    } else {
-      merged = pa;
-      merged.insert(merged.end(), pb.begin(), pb.end());
-      types.assign(merged.size(), 0);
-    }
-    const size_t n = pieces->size();
-    e.ids.resize(n);
-    e.tokens.resize(n);
-    e.offsets.resize(n);
-    e.attention_mask.assign(n, 1);
-    e.token_type_ids.assign(types.begin(), types.end());
-    e.token_type_ids.resize(n, 0);
-    for (size_t i = 0; i < n; ++i) {
-      const Piece& p = (*pieces)[i];
-      e.ids[i] = p.id;
-      e.tokens[i].assign(p.token);
-      e.offsets[i] = {p.offsets.begin, p.offsets.end};
-    }
-    return e;
-  }
-
-  // PreTrainedTokenizer._call's padding/truncation over a batch.
-  void pad_and_truncate(std::vector<Encoding>& batch, const EncodeOptions& o, bool need_rectangle) const {
-    size_t max_len = o.max_length ? *o.max_length : model_max_length;
-    const Padding padding = (need_rectangle && o.padding == Padding::none) ? Padding::longest : o.padding;
-    if (padding == Padding::longest) {
-      size_t longest = 0;
-      for (const auto& e : batch) longest = std::max(longest, e.ids.size());
-      max_len = std::min(longest, max_len);
-    }
-    max_len = std::min(max_len, model_max_length);
-    if (padding != Padding::none || o.truncation) {
-      for (auto& e : batch) {
-        const size_t len = e.ids.size();
-        if (len == max_len) continue;
-        if (len > max_len) {
-          if (o.truncation) {
-            e.ids.resize(max_len);
-            e.tokens.resize(max_len);
-            e.attention_mask.resize(max_len);
-            e.token_type_ids.resize(max_len);
-            e.offsets.resize(max_len);
-          }
-        } else if (padding != Padding::none) {
-          if (max_len == kNoLimit)
-            throw InvalidInputError("padding to max_length needs a max_length: set EncodeOptions::max_length "
-                                    "(the tokenizer has no model_max_length)");
-          if (pad_id < 0)
-            throw InvalidInputError("cannot pad: the tokenizer has no pad_token (tokenizer_config.json pad_token / "
-                                    "eos_token)");
-          pad(e, max_len - len);
-        }
-      }
-    }
-    if (need_rectangle) {
-      for (const auto& e : batch)
-        if (e.ids.size() != batch.front().ids.size())
-          throw InvalidInputError(
-              "cannot make a rectangular batch: sequences have different lengths after padding; enable truncation "
-              "(a sequence is longer than max_length " +
-              std::to_string(max_len) + ")");
-    }
-  }
-
-  void pad(Encoding& e, size_t n) const {
-    auto grow = [&](auto& v, const auto& value) {
-      if (pad_left)
-        v.insert(v.begin(), n, value);
-      else
-        v.insert(v.end(), n, value);
-    };
-    grow(e.ids, pad_id);
-    grow(e.tokens, pad_token);
-    grow(e.attention_mask, int64_t{0});
-    grow(e.token_type_ids, int64_t{0});
-    grow(e.offsets, std::pair<size_t, size_t>{0, 0});
-  }
-
-  void load(const json& tok, const json& cfg, const JsonSource& tsrc, const JsonSource& csrc);
-};
 
 void Tokenizer::Impl::load(const json& tok, const json& cfg, const JsonSource& tsrc, const JsonSource& csrc) {
   Fields top(tok, tsrc, "tokenizer");
@@ -390,6 +75,12 @@ void Tokenizer::Impl::load(const json& tok, const json& cfg, const JsonSource& t
       if (!model->vocab().set(t.content, t.id)) f.fail("id", "is out of range (" + std::to_string(t.id) + ")");
       added.push_back(std::move(t));
     }
+  }
+  // WordLevel's unknown token comes from the config (Transformers.js' Legacy model).
+  if (const json* unk = config.find("unk_token")) {
+    if (unk->is_string()) model->set_config_unk_token(unk->get<std::string>());
+    else if (unk->is_object() && unk->contains("content") && (*unk)["content"].is_string())
+      model->set_config_unk_token((*unk)["content"].get<std::string>());
   }
   model->finalize();
   if (decoder) {
@@ -433,6 +124,7 @@ void Tokenizer::Impl::load(const json& tok, const json& cfg, const JsonSource& t
     model_max_length = d >= 9007199254740992.0 ? kNoLimit : static_cast<size_t>(v->is_number_float() ? std::floor(d) : v->get<uint64_t>());
   }
   if (auto side = config.optional_string("padding_side")) pad_left = *side != "right";
+  if (auto side = config.optional_string("truncation_side")) truncate_left = *side == "left";
   auto token_from_config = [&](const char* key) -> std::optional<std::string> {
     const json* v = config.find(key);
     if (!v) return std::nullopt;
@@ -510,7 +202,7 @@ const Tokenizer::Impl& Tokenizer::impl() const {
 Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) const {
   impl();
   std::vector<Encoding> batch;
-  batch.push_back(impl_->encode_one(text, nullptr, options.add_special_tokens));
+  batch.push_back(impl_->encode_one(text, nullptr, options));
   impl_->pad_and_truncate(batch, options, false);
   return std::move(batch.front());
 }
@@ -518,19 +210,57 @@ Encoding Tokenizer::encode(std::string_view text, const EncodeOptions& options) 
 Encoding Tokenizer::encode_pair(std::string_view text, std::string_view text_pair, const EncodeOptions& options) const {
   impl();
   std::vector<Encoding> batch;
-  batch.push_back(impl_->encode_one(text, &text_pair, options.add_special_tokens));
+  batch.push_back(impl_->encode_one(text, &text_pair, options));
   impl_->pad_and_truncate(batch, options, false);
   return std::move(batch.front());
+}
+
+std::vector<Encoding> Tokenizer::encode_many(const std::vector<std::string>& texts, const EncodeOptions& options) const {
+  impl();
+  std::vector<Encoding> batch(texts.size());
+  size_t threads = options.num_threads ? options.num_threads : std::max(1u, std::thread::hardware_concurrency());
+  // Threads pay off only when there is enough text to share out.
+  size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+  threads = std::min({threads, texts.size(), std::max<size_t>(1, bytes / 4096)});
+  if (threads <= 1) {
+    for (size_t i = 0; i < texts.size(); ++i) batch[i] = impl_->encode_one(texts[i], nullptr, options);
+  } else {
+    // Contiguous slices of about equal bytes; each thread has its own scratch buffers (thread_local).
+    std::vector<size_t> cuts{0};
+    size_t acc = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      acc += texts[i].size();
+      if (acc * threads >= bytes * cuts.size() && cuts.size() < threads) cuts.push_back(i + 1);
+    }
+    cuts.push_back(texts.size());
+    std::vector<std::exception_ptr> errors(cuts.size() - 1);
+    auto work = [&](size_t k) {
+      try {
+        for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) batch[i] = impl_->encode_one(texts[i], nullptr, options);
+      } catch (...) {
+        errors[k] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t k = 1; k + 1 < cuts.size(); ++k) pool.emplace_back(work, k);
+    work(0);
+    for (auto& t : pool) t.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+  impl_->pad_and_truncate(batch, options, false);
+  return batch;
 }
 
 BatchEncoding Tokenizer::encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options) const {
   impl();
   BatchEncoding out;
   if (texts.empty()) return out;
-  std::vector<Encoding> batch;
-  batch.reserve(texts.size());
-  for (const auto& t : texts) batch.push_back(impl_->encode_one(t, nullptr, options.add_special_tokens));
-  impl_->pad_and_truncate(batch, options, true);
+  EncodeOptions o = options;
+  if (o.padding == Padding::none) o.padding = Padding::longest;  // a rectangle is needed
+  std::vector<Encoding> batch = encode_many(texts, o);
+  impl_->pad_and_truncate(batch, o, true);  // checks the rectangle (padding is done)
   out.batch = batch.size();
   out.seq_len = batch.front().ids.size();
   const size_t total = out.batch * out.seq_len;

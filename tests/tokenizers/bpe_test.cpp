@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "test_support.hpp"
+#include "tokenizer_test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -17,7 +17,7 @@ using json = nlohmann::json;
 using transformers::ModelLoadError;
 using transformers::Tokenizer;
 
-const std::string kDir = std::string(TRANSFORMERS_FIXTURES_DIR) + "/tokenizers";
+const std::string& kDir = transformers::fixtures::kTokenizersDir;
 
 // A byte-level BPE over "a", "b", "c", "Ġ" with merges "a b", "b c", "ab c", "Ġ a".
 json tiny_bpe() {
@@ -37,7 +37,7 @@ json tiny_bpe() {
   })");
 }
 
-Tokenizer make(const json& tok, const std::string& config = "") { return Tokenizer::from_json(tok.dump(), config); }
+Tokenizer make(const json& tok, const std::string& config = "") { return transformers::fixtures::make_tokenizer(tok, config); }
 
 using transformers::fixtures::expect_load_error;
 
@@ -82,7 +82,7 @@ TEST(Bpe, ByteFallback) {
 }
 
 TEST(Bpe, Gpt2RealVocabulary) {
-  const Tokenizer tok = Tokenizer::from_files(kDir + "/gpt2/tokenizer.json", kDir + "/gpt2/tokenizer_config.json");
+  const Tokenizer tok = transformers::fixtures::load_tokenizer("gpt2");
   EXPECT_EQ(tok.encode("Hello world").ids, (std::vector<int64_t>{15496, 995}));
   const auto e = tok.encode("Hello world");
   EXPECT_EQ(e.offsets[1].first, 5u);
@@ -93,7 +93,7 @@ TEST(Bpe, Gpt2RealVocabulary) {
 }
 
 TEST(Bpe, ConcurrentEncodeSharesTheCache) {
-  const Tokenizer tok = Tokenizer::from_files(kDir + "/gpt2/tokenizer.json", kDir + "/gpt2/tokenizer_config.json");
+  const Tokenizer tok = transformers::fixtures::load_tokenizer("gpt2");
   const std::string text = "The quick brown fox jumps over the lazy dog, again and again: 12345 times!";
   const auto expected = tok.encode(text).ids;
   std::vector<std::thread> threads;

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "tokenizer_test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -17,18 +18,9 @@ using transformers::EncodeOptions;
 using transformers::Padding;
 using transformers::Tokenizer;
 
-const std::string kDir = std::string(TRANSFORMERS_FIXTURES_DIR) + "/tokenizers";
-
-json load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return json::parse(in);
-}
-
-const json& corpus() {
-  static const json c = load(kDir + "/corpus.json");
-  return c;
-}
+const std::string& kDir = transformers::fixtures::kTokenizersDir;
+using transformers::fixtures::corpus;
+using transformers::fixtures::load_json;
 
 EncodeOptions options_of(const json& o) {
   EncodeOptions opt;
@@ -118,13 +110,18 @@ void check_batch(const Tokenizer& tok, const json& c) {
   }
 }
 
+void check_decode(const Tokenizer& tok, const json& c) {
+  const auto ids = ints(c["ids"]);
+  EXPECT_EQ(tok.decode(ids), c["decode"].get<std::string>());
+  EXPECT_EQ(tok.decode(ids, true), c["decode_skip"].get<std::string>());
+}
+
 class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, MatchesTransformersJs) {
   const std::string name = GetParam();
-  const json golden = load(kDir + "/golden/" + name + ".json");
-  const Tokenizer tok =
-      Tokenizer::from_files(kDir + "/" + name + "/tokenizer.json", kDir + "/" + name + "/tokenizer_config.json");
+  const json golden = load_json(kDir + "/golden/" + name + ".json");
+  const Tokenizer tok = transformers::fixtures::load_tokenizer(name);
 
   const json& meta = golden["meta"];
   if (meta["model_max_length"].is_null() || meta["model_max_length"].get<double>() > 1e15) {
@@ -139,6 +136,8 @@ TEST_P(Golden, MatchesTransformersJs) {
     SCOPED_TRACE(describe(c));
     if (c["kind"] == "batch")
       check_batch(tok, c);
+    else if (c["kind"] == "decode")
+      check_decode(tok, c);
     else
       check_single(tok, c);
     ++checked;
@@ -149,7 +148,8 @@ TEST_P(Golden, MatchesTransformersJs) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, Golden,
                          ::testing::Values("bert-base-uncased", "bert-uncased-5k", "bert-cased-5k", "bert-added-tokens",
                                            "bert-raw-5k", "gpt2", "qwen3-reduced", "llama3-reduced", "roberta-bpe",
-                                           "bpe-split", "bpe-fallback", "bpe-unk", "use-lite", "unigram-t5", "unigram-first", "unigram-seq", "unigram-norms"),
+                                           "bpe-split", "bpe-fallback", "bpe-unk", "use-lite", "unigram-t5", "unigram-first", "unigram-seq", "unigram-norms",
+                                           "wordlevel-ws", "bpe-punct-digits", "ctc-chars", "marian-unigram"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n)

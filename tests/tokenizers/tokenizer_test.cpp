@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "test_support.hpp"
+#include "tokenizer_test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -21,7 +21,7 @@ using transformers::ModelLoadError;
 using transformers::Padding;
 using transformers::Tokenizer;
 
-const std::string kDir = std::string(TRANSFORMERS_FIXTURES_DIR) + "/tokenizers";
+const std::string& kDir = transformers::fixtures::kTokenizersDir;
 
 EncodeOptions opts(Padding padding, bool truncation, std::optional<size_t> max_length = std::nullopt) {
   EncodeOptions o;
@@ -51,7 +51,7 @@ json tiny() {
   })");
 }
 
-Tokenizer make(const json& tok, const std::string& config = "") { return Tokenizer::from_json(tok.dump(), config); }
+Tokenizer make(const json& tok, const std::string& config = "") { return transformers::fixtures::make_tokenizer(tok, config); }
 
 // Expects a ModelLoadError whose message contains every fragment.
 using transformers::fixtures::expect_load_error;
@@ -167,8 +167,7 @@ TEST(Tokenizer, OffsetsAreBytesIntoTheInput) {
 }
 
 TEST(Tokenizer, Accessors) {
-  const Tokenizer tok = Tokenizer::from_files(kDir + "/bert-uncased-5k/tokenizer.json",
-                                              kDir + "/bert-uncased-5k/tokenizer_config.json");
+  const Tokenizer tok = transformers::fixtures::load_tokenizer("bert-uncased-5k");
   EXPECT_EQ(tok.vocab_size(), 5000u);
   EXPECT_EQ(tok.model_max_length(), 128u);
   EXPECT_EQ(tok.pad_token_id(), 0);
@@ -261,8 +260,7 @@ namespace {
 
 // Random byte strings: either a result or InvalidInputError, never anything else.
 TEST(TokenizerRobustness, RandomBytes) {
-  const Tokenizer tok = Tokenizer::from_files(kDir + "/bert-added-tokens/tokenizer.json",
-                                              kDir + "/bert-added-tokens/tokenizer_config.json");
+  const Tokenizer tok = transformers::fixtures::load_tokenizer("bert-added-tokens");
   uint64_t state = 0x9E3779B97F4A7C15ull;
   auto next = [&] {
     state ^= state << 13;

