@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -191,20 +192,22 @@ class ProcessWorker final : public Worker {
 
   void terminate() override {
     std::lock_guard life(lifecycle_mu_);
-    bool send_terminate = false;
     {
-      std::lock_guard lock(mu_);
-      if (!stopping_) {
-        stopping_ = true;
-        send_terminate = alive_;
+      std::lock_guard w(write_mu_);  // after every request already registered has been sent
+      bool send_terminate = false;
+      {
+        std::lock_guard lock(mu_);
+        if (!stopping_) {
+          stopping_ = true;
+          send_terminate = alive_;
+        }
       }
-    }
-    if (send_terminate) {
-      try {
-        std::lock_guard w(write_mu_);
-        proto::send_frame(child_.socket, proto::MessageType::terminate, next_id_++, {});
-      } catch (const std::exception&) {
-        kill_child(child_);  // cannot ask politely: the reader sees the end and fails what is in flight
+      if (send_terminate) {
+        try {
+          proto::send_frame(child_.socket, proto::MessageType::terminate, next_id_++, {});
+        } catch (const std::exception&) {
+          kill_child(child_);  // cannot ask politely: the reader sees the end and fails what is in flight
+        }
       }
     }
     join_threads();
@@ -249,7 +252,9 @@ class ProcessWorker final : public Worker {
   };
 
   // Registers the answer's handler, then sends. A worker that has ended fails the request at once.
+  // The write lock is taken first, so a request registered before terminate() is also sent before it.
   void request(proto::MessageType type, const std::string& payload, Pending pending) {
+    std::lock_guard w(write_mu_);
     const uint64_t id = next_id_++;
     {
       std::lock_guard lock(mu_);
@@ -264,12 +269,9 @@ class ProcessWorker final : public Worker {
       pending_.emplace(id, std::move(pending));
     }
     try {
-      std::lock_guard w(write_mu_);
       proto::send_frame(child_.socket, type, id, payload, options_.shared_memory_threshold);
-    } catch (const WorkerCrashedError&) {
-      // The child is gone: the reader sees the end, reaps it and fails this request with the reason.
-    } catch (const std::exception&) {
-      // Nothing was sent that the child could answer (e.g. an oversized payload): fail this request alone.
+    } catch (const ProtocolError&) {
+      // Too large to send, refused before any byte went out: fail this request alone.
       std::exception_ptr e = std::current_exception();
       Pending p;
       {
@@ -280,6 +282,10 @@ class ProcessWorker final : public Worker {
         pending_.erase(it);
       }
       p.on_fail(e);
+    } catch (const std::exception&) {
+      // The child is gone, or the stream may hold half a frame: either way this child is done. The reader
+      // sees the end, reaps it and fails every request with the reason.
+      kill_child(child_);
     }
   }
 
@@ -367,9 +373,7 @@ class ProcessWorker final : public Worker {
       alive_ = false;
       std::string what = "worker '" + name_ + "' (pid " + std::to_string(child_.pid) + ") " +
                          describe_wait_status(status);
-      if (health_failed_) {
-        what += " after not answering a health ping within " + std::to_string(options_.health_timeout.count()) + " ms";
-      }
+      if (!health_failure_.empty()) what += " after it " + health_failure_;
       why = broken ? broken : error_ptr<WorkerCrashedError>(what);
       if (!stopping_ || killed_ || broken) death_ = why;
       pending.swap(pending_);
@@ -380,30 +384,48 @@ class ProcessWorker final : public Worker {
   }
 
   void health_loop() {
+    const auto timeout = options_.health_timeout;
     std::unique_lock lock(mu_);
+    std::optional<Clock::time_point> busy_since;  // when a ping first found another frame being written
     while (!health_stop_) {
-      const auto wait = ping_outstanding_ ? options_.health_timeout : options_.health_interval;
-      const auto since = ping_outstanding_ ? ping_sent_ : last_ping_;
-      if (health_cv_.wait_until(lock, since + wait, [&] { return health_stop_; })) break;
+      const auto deadline = ping_outstanding_ ? ping_sent_ + timeout : last_ping_ + options_.health_interval;
+      if (health_cv_.wait_until(lock, deadline, [&] { return health_stop_; })) break;
+      const auto now = Clock::now();
       if (ping_outstanding_) {
-        if (Clock::now() - ping_sent_ >= options_.health_timeout) {
-          health_failed_ = true;
+        if (now - ping_sent_ >= timeout) {
+          health_failure_ = "did not answer a health ping within " + std::to_string(timeout.count()) + " ms";
           kill_child(child_);  // the reader sees the end, reaps and fails the calls
           break;
         }
         continue;
       }
+      // Never wait for the write lock: a frame stuck in a full socket would stop the health check too.
+      lock.unlock();
+      std::unique_lock write(write_mu_, std::try_to_lock);
+      lock.lock();
+      if (health_stop_) break;
+      if (!write.owns_lock()) {
+        if (!busy_since) busy_since = now;
+        if (now - *busy_since >= timeout) {
+          health_failure_ = "did not read its socket for " + std::to_string(timeout.count()) + " ms";
+          kill_child(child_);
+          break;
+        }
+        last_ping_ = now;  // try again an interval later
+        continue;
+      }
+      busy_since.reset();
       ping_id_ = next_id_++;
       ping_outstanding_ = true;
-      ping_sent_ = last_ping_ = Clock::now();
+      ping_sent_ = last_ping_ = now;
       const uint64_t id = ping_id_;
       lock.unlock();
       try {
-        std::lock_guard w(write_mu_);
         proto::send_frame(child_.socket, proto::MessageType::ping, id, {});
       } catch (const std::exception&) {
         // The reader notices the end of the child.
       }
+      write.unlock();
       lock.lock();
     }
   }
@@ -425,7 +447,8 @@ class ProcessWorker final : public Worker {
   std::unordered_map<uint64_t, Pending> pending_;
   std::atomic<uint64_t> next_id_{1};
   bool alive_ = false, stopping_ = false, killed_ = false, reaped_ = false, health_stop_ = false;
-  bool health_failed_ = false, ping_outstanding_ = false;
+  bool ping_outstanding_ = false;
+  std::string health_failure_;  // why the health check killed it
   uint64_t ping_id_ = 0;
   Clock::time_point ping_sent_{}, last_ping_ = Clock::now();
   std::exception_ptr death_;

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -65,10 +66,20 @@ std::vector<int> zombie_children() {
   return zombies;
 }
 
-size_t open_fds() {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
-  return n;
+// This process's descriptors and what they point to.
+std::map<std::string, std::string> open_fds() {
+  std::map<std::string, std::string> fds;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    fds[e.path().filename().string()] = fs::read_symlink(e.path(), ec).string();
+  }
+  return fds;
+}
+
+std::string describe(const std::map<std::string, std::string>& fds) {
+  std::string s;
+  for (const auto& [fd, target] : fds) s += fd + "->" + target + " ";
+  return s;
 }
 
 // CPU ticks (user + system) of a process, from /proc/<pid>/stat.
@@ -148,9 +159,11 @@ class ProcessWorkerTest : public ::testing::Test {
   }
   void TearDown() override {
     EXPECT_TRUE(zombie_children().empty()) << "a child was left unreaped";
-    EXPECT_EQ(open_fds(), fds_before_) << "descriptors leaked";
+    const auto after = open_fds();
+    EXPECT_EQ(after.size(), fds_before_.size()) << "descriptors leaked: before " << describe(fds_before_) << "after "
+                                                << describe(after);
   }
-  size_t fds_before_ = 0;
+  std::map<std::string, std::string> fds_before_;
 };
 
 }  // namespace
@@ -173,6 +186,9 @@ TEST_F(ProcessWorkerTest, ResultsEqualInProcessBitForBit) {
       expect_same(worker->submit(call_of(kClassifier, "text-classification", {texts[0]}, o, false)).get(),
                   classify(texts[0], o));
     }
+    // Inputs over the threshold travel to the child through a memfd too.
+    const std::vector<std::string> big(16, long_text(600));
+    expect_same(worker->submit(call_of(kClassifier, "text-classification", big)).get(), classify(big));
     tf::CallOptions sig;
     sig.function_to_apply = tf::FunctionToApply::sigmoid;
     expect_same(worker->submit(call_of(kClassifier, "text-classification", texts, sig)).get(), classify(texts, sig));
@@ -185,7 +201,7 @@ TEST_F(ProcessWorkerTest, ResultsEqualInProcessBitForBit) {
       expect_same(worker->submit(call_of(kEmbedder, "embeddings", texts, o)).get(), embed(texts, o));
     }
     const auto stats = worker->stats();
-    EXPECT_EQ(stats.calls_completed, 11u);
+    EXPECT_EQ(stats.calls_completed, 12u);
     EXPECT_EQ(stats.pipelines_loaded, 2u);  // classification under two names is one pipeline
     worker->terminate();
     EXPECT_FALSE(worker->alive());
@@ -443,6 +459,7 @@ TEST_F(ProcessWorkerTest, MemoryCapEndsOrRefusesOnlyThatWorker) {
   } catch (const tf::Error& e) {
     refused_or_crashed = true;  // the child refused the allocation and goes on
     EXPECT_TRUE(worker->alive()) << e.what();
+    EXPECT_TRUE(worker->submit(call_of(kClassifier, "text-classification", {"x"})).get().is_labels());
   }
   EXPECT_TRUE(refused_or_crashed);
   // The host is untouched and a fresh uncapped worker works.
