@@ -45,6 +45,7 @@ void pool_throughput(benchmark::State& state, tf::WorkerKind kind) {
   tf::WorkerPoolOptions o;
   o.workers = workers;
   o.worker.kind = kind;
+  o.worker.executable = TRANSFORMERS_CLI_PATH;
   o.worker.intra_op_threads = threads;  // process workers: the child's pool
   o.replicas = workers;                 // one model: spread it over every worker
   o.max_queue = 0;
@@ -96,6 +97,7 @@ bool process_workers_available() {
   try {
     tf::WorkerOptions o;
     o.kind = tf::WorkerKind::process;
+    o.executable = TRANSFORMERS_CLI_PATH;
     auto w = tf::make_worker(o);
     w->terminate();
     return true;

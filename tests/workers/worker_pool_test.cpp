@@ -4,6 +4,8 @@
 // are held until the test releases them, so nothing depends on timing.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -355,4 +357,63 @@ TEST(WorkerPool, ReplicasSpreadOneBusyKeyOverWorkers) {
       EXPECT_EQ(served, (std::vector<std::string>{"worker-0", "worker-1", "worker-0"}));
     }
   }
+}
+
+// ---- process workers: real children and sockets ----
+
+namespace {
+WorkerPoolOptions process_pool(size_t workers) {
+  WorkerPoolOptions o;
+  o.workers = workers;
+  o.worker.kind = WorkerKind::process;
+  o.worker.executable = TRANSFORMERS_CLI_PATH;
+  return o;
+}
+}  // namespace
+
+TEST(WorkerPoolProcess, ResultsMatchInProcessAndRecyclingStartsNewChildren) {
+  Pipeline p = pipeline("text-classification", fixtures::model("tiny-bert-sentiment"));
+  const std::string expected = p(kTexts).to_json();
+  WorkerPoolOptions o = process_pool(1);
+  o.recycle.max_calls = 2;
+  WorkerPool pool(o);
+  const int first_pid = pool.stats().workers[0].pid;
+  EXPECT_NE(first_pid, 0);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(pool.submit(call("text-classification", "tiny-bert-sentiment")).get().to_json(), expected);
+  }
+  const WorkerPoolStats s = pool.stats();
+  EXPECT_EQ(s.workers[0].restarts, 2u);  // after calls 2 and 4: the 5th ran in the third child
+  EXPECT_NE(s.workers[0].pid, first_pid);
+  EXPECT_EQ(s.workers[0].calls_completed, 5u);
+  EXPECT_EQ(::kill(first_pid, 0), -1) << "the recycled child is gone (exited and reaped)";
+}
+
+TEST(WorkerPoolProcess, SigkillFailsTheCallAsCrashedAndTheNextGoesToARestartedChild) {
+  WorkerPool pool(process_pool(1));
+  pool.load("text-classification", fixtures::model("tiny-bert-sentiment")).get();
+  const int pid = pool.stats().workers[0].pid;
+  std::string text;
+  for (int i = 0; i < 600; ++i) text += " word";
+  // Hundreds of milliseconds of work: it is still running (or queued in the child) when the signal lands.
+  auto doomed = pool.submit(call("text-classification", "tiny-bert-sentiment", std::vector<std::string>(16, text)));
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_THROW(doomed.get(), WorkerCrashedError);
+  const Output next = pool.submit(call("text-classification", "tiny-bert-sentiment")).get();
+  EXPECT_EQ(next.labels().size(), kTexts.size());
+  const WorkerPoolStats s = pool.stats();
+  EXPECT_EQ(s.crash_restarts, 1u);
+  EXPECT_NE(s.workers[0].pid, pid);
+  EXPECT_EQ(s.workers[0].calls_failed, 1u);
+  EXPECT_EQ(s.workers[0].calls_completed, 1u);
+}
+
+TEST(WorkerPoolProcess, MemoryThresholdUsesTheChildsRss) {
+  WorkerPoolOptions o = process_pool(1);
+  o.recycle.max_rss_bytes = 1;  // any child is over: every call gets a fresh one
+  WorkerPool pool(o);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(pool.submit(call("text-classification", "tiny-bert-sentiment")).get().labels().size(), kTexts.size());
+  }
+  EXPECT_GE(pool.stats().recycled_memory, 1u);
 }
