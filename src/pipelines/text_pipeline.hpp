@@ -29,6 +29,7 @@ struct Pipeline::Impl {
     std::vector<OutputTensor> outputs;
   };
   Forward forward(const std::vector<std::string>& texts, const std::vector<std::string>& output_names);
+  void check_encoding(const BatchEncoding& encoding, size_t texts) const;
 
   std::string task;
   std::filesystem::path model_path;

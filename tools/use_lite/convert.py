@@ -103,12 +103,13 @@ def load_weights(dist, manifest):
             n = int(np.prod(w["shape"], dtype=np.int64)) if w["shape"] else 1
             nbytes = n * np.dtype(dt).itemsize
             if off + nbytes > len(data):
-                raise ConvertError(f"weight shards too short at {w['name']} (corrupted or truncated package?)")
+                raise ConvertError(f"weight shards in {dist} too short at {w['name']}: they hold {len(data)} bytes "
+                                  "(corrupted or truncated package?)")
             arr = np.frombuffer(data, dtype=dt, count=n, offset=off).reshape(w["shape"])
             off += nbytes
             weights[w["name"]] = arr.copy()
         if off != len(data):
-            raise ConvertError(f"weight shards hold {len(data)} bytes, manifest describes {off}")
+            raise ConvertError(f"weight shards in {dist} hold {len(data)} bytes, manifest describes {off}")
     return weights
 
 
@@ -563,22 +564,27 @@ def main():
     for p in (mj_path, vj_path):
         if not os.path.isfile(p):
             raise ConvertError(f"missing {p} (run tools/use_lite/fetch.sh)")
-    try:
-        with open(mj_path, encoding="utf-8") as f:
-            mj = json.load(f)
-        with open(vj_path, encoding="utf-8") as f:
-            vocab = json.load(f)
-    except json.JSONDecodeError as e:
-        raise ConvertError(f"corrupted package file: {e}")
+    def read_json(path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                return json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ConvertError(f"corrupted package file {path}: {e}")
+    mj = read_json(mj_path)
+    vocab = read_json(vj_path)
+    for key in ("modelTopology", "weightsManifest"):
+        if not isinstance(mj, dict) or key not in mj:
+            raise ConvertError(f"{mj_path} has no '{key}' (not a TF.js graph model?)")
     if not isinstance(vocab, list) or not all(isinstance(v, list) and len(v) == 2 for v in vocab):
-        raise ConvertError("vocab.json is not a list of [piece, score]")
+        raise ConvertError(f"{vj_path} is not a list of [piece, score]")
 
     weights = load_weights(dist, mj["weightsManifest"])
     emb = [w for k, w in weights.items() if k.endswith("Embeddings_en")]
     if len(emb) != 1:
         raise ConvertError("no embedding matrix 'module/Embeddings_en' in the weights")
     if emb[0].shape[0] < len(vocab):
-        raise ConvertError(f"vocabulary has {len(vocab)} pieces but the embedding only {emb[0].shape[0]} rows")
+        raise ConvertError(f"{vj_path} has {len(vocab)} pieces but the graph's embedding only {emb[0].shape[0]} rows: "
+                           "the vocabulary does not match the model")
 
     conv = Converter(mj, weights)
     model = conv.convert()
