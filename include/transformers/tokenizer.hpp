@@ -47,7 +47,8 @@ struct EncodeOptions {
   // With truncation: limit in tokens (special tokens included); unset = model_max_length.
   // With Padding::max_length: the length to pad to; unset = model_max_length.
   std::optional<size_t> max_length;
-  // encode_batch: threads to spread the texts over; 0 = one per hardware thread, 1 = the caller's only.
+  // encode_batch / encode_many: threads to spread the texts over; 1 = the caller's only; 0 = one per
+  // hardware thread, as many as there are 64 kB of text for.
   size_t num_threads = 0;
 };
 

@@ -20,6 +20,7 @@
 
 #include "bpe_family.hpp"
 #include "regex.hpp"
+#include "frozen_map.hpp"
 #include "sentencepiece_family.hpp"
 
 namespace transformers::tokenizers {
@@ -75,6 +76,8 @@ class Unigram final : public Model {
       }
       if (node != 0) nodes_[node].piece = static_cast<int64_t>(i);
     }
+    frozen_edges_.build(edges_);
+    edges_.clear();
   }
 
   std::string_view unk_token() const override { return unk_key_; }
@@ -115,9 +118,8 @@ class Unigram final : public Model {
       bool single = false;
       uint32_t node = 0;
       for (size_t i = p; i < n; ++i) {
-        auto it = edges_.find((static_cast<uint64_t>(node) << 21) | t[i]);
-        if (it == edges_.end()) break;
-        node = it->second;
+        node = frozen_edges_.find((static_cast<uint64_t>(node) << 21) | t[i]);
+        if (node == FrozenMap::kAbsent) break;
         const TrieNode& tn = nodes_[node];
         if (tn.piece < 0) continue;
         if (i == p) single = true;
@@ -149,20 +151,23 @@ class Unigram final : public Model {
   // Transformers.js fuse_unk over the section, then every token string looked up again.
   void finish_section(std::vector<Piece>& out, size_t first) const override {
     auto lookup = [&](std::string_view tok) -> const int64_t* { return vocab_.find(tok); };
-    auto id_of = [&](std::string_view tok) {
+    auto id_of_text = [&](std::string_view tok) {
       const int64_t* id = lookup(tok);
       return id ? *id : unk_id_;
     };
+    // A vocabulary piece's id is its string's already (finalize looked it up); only unknown text
+    // (and fused runs of it) need the lookup, where an added token may answer.
+    auto id_of = [&](const Piece& p) { return p.id != unk_id_ ? p.id : id_of_text(p.token); };
     size_t w = first;
     size_t i = first;
     const size_t n = out.size();
     while (i < n) {
       out[w++] = out[i];
-      if (id_of(out[i].token) != unk_id_) {
+      if (id_of(out[i]) != unk_id_) {
         ++i;
         continue;
       }
-      while (++i < n && id_of(out[i].token) == unk_id_) {
+      while (++i < n && id_of(out[i]) == unk_id_) {
         Piece& last = out[w - 1];
         const int64_t* lid = lookup(last.token);
         if (!lid || *lid != unk_id_) {
@@ -174,7 +179,7 @@ class Unigram final : public Model {
       }
     }
     out.resize(w);
-    for (size_t k = first; k < out.size(); ++k) out[k].id = id_of(out[k].token);
+    for (size_t k = first; k < out.size(); ++k) out[k].id = id_of(out[k]);
   }
 
  private:
@@ -200,7 +205,8 @@ class Unigram final : public Model {
   std::vector<std::string> pieces_;
   std::vector<double> scores_;
   std::vector<TrieNode> nodes_;
-  std::unordered_map<uint64_t, uint32_t> edges_;
+  std::unordered_map<uint64_t, uint32_t> edges_;  // while building
+  FrozenMap frozen_edges_;
   int64_t unk_id_ = 0;
   double unk_score_ = 0;
   std::string_view unk_key_;

@@ -219,10 +219,12 @@ std::vector<Encoding> Tokenizer::encode_many(const std::vector<std::string>& tex
   impl();
   std::vector<Encoding> batch(texts.size());
   size_t threads = options.num_threads ? options.num_threads : std::max(1u, std::thread::hardware_concurrency());
-  // Threads pay off only when there is enough text to share out.
+  // Auto: threads pay off only when there is enough text to share out (64 kB each), so a
+  // pipeline's usual batch stays on the caller's thread (no thread start, no extra malloc arena).
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
-  threads = std::min({threads, texts.size(), std::max<size_t>(1, bytes / 4096)});
+  if (options.num_threads == 0) threads = std::min(threads, std::max<size_t>(1, bytes / 65536));
+  threads = std::min(threads, texts.size());
   if (threads <= 1) {
     for (size_t i = 0; i < texts.size(); ++i) batch[i] = impl_->encode_one(texts[i], nullptr, options);
   } else {

