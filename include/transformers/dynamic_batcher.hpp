@@ -32,6 +32,9 @@ struct DynamicBatcherOptions {
   std::chrono::microseconds max_wait{2000};
   // Cut batches from the queue sorted by token count, so that similar lengths share a batch (less padding).
   bool sort_by_length = true;
+  // Inferences in flight at once (dispatcher threads, >= 1). More than one pays when ONNX Runtime's
+  // intra-op pool is smaller than the cores (configure_runtime intra_op_threads), see docs/batching.md.
+  size_t max_concurrent_batches = 1;
   // When a merged inference fails, run its calls again one at a time so that only the bad call fails;
   // false = every caller of that batch gets the batch's error.
   bool isolate_failures = true;
@@ -72,7 +75,7 @@ class DynamicBatcher {
 
   // Throws InvalidInputError for max_batch_size 0 or a null pipeline.
   explicit DynamicBatcher(std::shared_ptr<Pipeline> pipeline, DynamicBatcherOptions options = {});
-  DynamicBatcher(Backend backend, DynamicBatcherOptions options = {});
+  explicit DynamicBatcher(Backend backend, DynamicBatcherOptions options = {});
   ~DynamicBatcher();  // stop(): drains
   DynamicBatcher(const DynamicBatcher&) = delete;
   DynamicBatcher& operator=(const DynamicBatcher&) = delete;

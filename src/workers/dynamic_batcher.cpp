@@ -1,4 +1,4 @@
-// DynamicBatcher: one dispatcher thread merges queued calls with equal options into inferences.
+// DynamicBatcher: dispatcher threads merge queued calls with equal options into inferences.
 #include "transformers/dynamic_batcher.hpp"
 
 #include <algorithm>
@@ -72,7 +72,7 @@ struct DynamicBatcher::State {
   DynamicBatcherStats stats;
 
   std::mutex join_mu;  // two concurrent stop() calls must not both join
-  std::thread dispatcher;
+  std::vector<std::thread> dispatchers;
 
   void loop();
   std::vector<Batch> cut(const std::vector<Call*>& group) const;
@@ -139,37 +139,43 @@ void DynamicBatcher::State::loop() {
       else g->push_back(c.get());
     }
     Clock::time_point next_deadline = Clock::time_point::max();
-    std::vector<std::vector<Call*>> ready;
+    // The first ready batch of the oldest group that has one; other dispatchers take the next ones.
+    std::vector<Call*> ready;
+    bool more_ready = false;
     for (const auto& group : groups) {
-      const Clock::time_point deadline = group.front()->queued + options.max_wait;
+      const Clock::time_point queued = group.front()->queued;
+      // Saturated: a huge max_wait means "until full, flush() or stop()", not an overflow.
+      const Clock::time_point deadline = options.max_wait >= std::chrono::duration_cast<std::chrono::microseconds>(Clock::time_point::max() - queued)
+                                             ? Clock::time_point::max()
+                                             : queued + std::chrono::duration_cast<Clock::duration>(options.max_wait);
       const bool force = stopping || group.front()->seq <= flush_seq || now >= deadline;
       for (auto& b : cut(group)) {
         if (!force && !b.closed) continue;
-        std::vector<Call*> members;
-        for (size_t i : b.members) members.push_back(group[i]);
-        ready.push_back(std::move(members));
+        if (!ready.empty()) {
+          more_ready = true;
+          break;
+        }
+        for (size_t i : b.members) ready.push_back(group[i]);
       }
-      if (!ready.empty()) break;  // run the oldest group's batches; then look again
+      if (more_ready) break;
       next_deadline = std::min(next_deadline, deadline);
     }
     if (ready.empty()) {
-      wake.wait_until(lock, next_deadline);
+      if (next_deadline == Clock::time_point::max()) wake.wait(lock);
+      else wake.wait_until(lock, next_deadline);
       continue;
     }
-    // Take the ready calls out of the queue, keeping the others in arrival order.
-    std::vector<std::vector<std::unique_ptr<Call>>> batches(ready.size());
+    // Take the batch's calls out of the queue, keeping the others in arrival order.
+    std::vector<std::unique_ptr<Call>> batch;
     std::deque<std::unique_ptr<Call>> rest;
     for (auto& c : queue) {
-      size_t where = ready.size();
-      for (size_t b = 0; b < ready.size() && where == ready.size(); ++b) {
-        if (std::find(ready[b].begin(), ready[b].end(), c.get()) != ready[b].end()) where = b;
-      }
-      if (where == ready.size()) rest.push_back(std::move(c));
-      else batches[where].push_back(std::move(c));
+      if (std::find(ready.begin(), ready.end(), c.get()) != ready.end()) batch.push_back(std::move(c));
+      else rest.push_back(std::move(c));
     }
     queue = std::move(rest);
+    if (more_ready) wake.notify_one();  // an idle dispatcher can run the next one meanwhile
     lock.unlock();
-    for (auto& batch : batches) run(std::move(batch));
+    run(std::move(batch));
     lock.lock();
   }
 }
@@ -316,13 +322,18 @@ DynamicBatcher::DynamicBatcher(std::shared_ptr<Pipeline> pipeline, DynamicBatche
 DynamicBatcher::DynamicBatcher(Backend backend, DynamicBatcherOptions options)
     : options_(options), state_(std::make_unique<State>()) {
   if (options.max_batch_size == 0) throw InvalidInputError("DynamicBatcher: max_batch_size must be at least 1");
+  if (options.max_concurrent_batches == 0) {
+    throw InvalidInputError("DynamicBatcher: max_concurrent_batches must be at least 1");
+  }
   if (options.max_wait.count() < 0) throw InvalidInputError("DynamicBatcher: max_wait must not be negative");
   if (!backend.token_counts || !backend.run) {
     throw InvalidInputError("DynamicBatcher: the backend needs both token_counts and run");
   }
   state_->backend = std::move(backend);
   state_->options = options;
-  state_->dispatcher = std::thread([s = state_.get()] { s->loop(); });
+  for (size_t i = 0; i < options.max_concurrent_batches; ++i) {
+    state_->dispatchers.emplace_back([s = state_.get()] { s->loop(); });
+  }
 }
 
 DynamicBatcher::~DynamicBatcher() { stop(); }
@@ -373,7 +384,7 @@ void DynamicBatcher::flush() {
     std::lock_guard lock(state_->mu);
     state_->flush_seq = state_->next_seq - 1;
   }
-  state_->wake.notify_one();
+  state_->wake.notify_all();
 }
 
 void DynamicBatcher::stop() {
@@ -381,9 +392,11 @@ void DynamicBatcher::stop() {
     std::lock_guard lock(state_->mu);
     state_->stopping = true;
   }
-  state_->wake.notify_one();
+  state_->wake.notify_all();
   std::lock_guard join(state_->join_mu);
-  if (state_->dispatcher.joinable()) state_->dispatcher.join();
+  for (auto& t : state_->dispatchers) {
+    if (t.joinable()) t.join();
+  }
 }
 
 DynamicBatcherStats DynamicBatcher::stats() const {

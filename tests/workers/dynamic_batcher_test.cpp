@@ -220,6 +220,18 @@ TEST(DynamicBatcher, MaxBatchSizeCaps) {
   EXPECT_DOUBLE_EQ(s.mean_batch_size(), 4.0);
 }
 
+TEST(DynamicBatcher, ConcurrentBatchesAnswerTheSame) {
+  auto p = load("feature-extraction", "tiny-bert-embedder");
+  tf::DynamicBatcherOptions o = untimed(4);
+  o.max_concurrent_batches = 3;
+  tf::DynamicBatcher batcher(p, o);
+  const auto texts = mixed_texts();
+  auto futures = submit_concurrently(batcher, texts, {pooled(tf::Pooling::mean, true)});
+  for (size_t i = 0; i < texts.size(); ++i) expect_same(futures[i].get(), (*p)(texts[i], pooled(tf::Pooling::mean, true)), texts[i]);
+  EXPECT_EQ(batcher.stats().batches, 4u);
+  EXPECT_EQ(batcher.stats().max_batch_size, 4u);
+}
+
 TEST(DynamicBatcher, MaxBatchTokensCaps) {
   Recording rec(load("text-classification", "tiny-bert-sentiment"));
   const size_t cap = 96;
@@ -376,7 +388,9 @@ TEST(DynamicBatcher, StopDrainsQueuedCalls) {
     // Nothing would run for an hour: stop() (here the destructor) must run them all.
     tf::DynamicBatcher batcher(p, untimed(64));
     for (const auto& t : texts) futures.push_back(batcher.submit(t, pooled(tf::Pooling::mean)));
-    tf::DynamicBatcher second(p, untimed(64));
+    tf::DynamicBatcherOptions never = untimed(64);
+    never.max_wait = std::chrono::microseconds::max();  // saturates instead of overflowing
+    tf::DynamicBatcher second(p, never);
     auto f = second.submit("x");
     second.stop();
     expect_same(f.get(), (*p)("x"), "explicit stop");
@@ -415,6 +429,9 @@ TEST(DynamicBatcher, LeftPaddingMergesOnlyEqualLengths) {
 TEST(DynamicBatcher, RejectsBadConstruction) {
   auto p = load("text-classification", "tiny-bert-sentiment");
   EXPECT_THROW(tf::DynamicBatcher(p, untimed(0)), tf::InvalidInputError);
+  tf::DynamicBatcherOptions no_dispatcher;
+  no_dispatcher.max_concurrent_batches = 0;
+  EXPECT_THROW(tf::DynamicBatcher(p, no_dispatcher), tf::InvalidInputError);
   EXPECT_THROW(tf::DynamicBatcher(std::shared_ptr<tf::Pipeline>{}), tf::InvalidInputError);
   EXPECT_THROW(tf::DynamicBatcher(tf::DynamicBatcher::Backend{}), tf::InvalidInputError);
 }
