@@ -3,7 +3,8 @@
 //
 //   build/bench/pool_bench [--benchmark_repetitions=5]       (model: TRANSFORMERS_BENCH_MODEL, default
 //                                                             models/minilm-sized-classifier)
-// Args: workers, intra-op threads per worker pipeline (0 = the process-wide pool), texts per burst.
+// Args: workers, intra-op threads per worker pipeline (0 = the process-wide pool), texts per burst,
+// recycle after M calls (0 = long-lived workers; 1 = one-shot: a fresh worker, and a fresh load, per call).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -44,6 +45,7 @@ void pool_throughput(benchmark::State& state, tf::WorkerKind kind) {
   const std::vector<std::string> burst = texts(static_cast<int>(state.range(2)));
   tf::WorkerPoolOptions o;
   o.workers = workers;
+  o.recycle.max_calls = static_cast<uint64_t>(state.range(3));
   o.worker.kind = kind;
   o.worker.executable = TRANSFORMERS_CLI_PATH;
   o.worker.intra_op_threads = threads;  // process workers: the child's pool
@@ -77,6 +79,7 @@ void pool_throughput(benchmark::State& state, tf::WorkerKind kind) {
   const auto s = pool.stats();
   state.counters["on_w0"] = static_cast<double>(s.workers[0].calls_completed);
   if (workers > 1) state.counters["on_w1"] = static_cast<double>(s.workers[1].calls_completed);
+  state.counters["restarts"] = static_cast<double>(s.recycled_calls);
 }
 
 void BM_InProcess(benchmark::State& state) {
@@ -108,27 +111,20 @@ bool process_workers_available() {
 
 }  // namespace
 
-// {workers, intra-op threads, texts per burst}. On 2 cores: 1 worker with the 2-thread pool, or
-// 2 workers of 1 thread each (2 x 2 threads would oversubscribe).
+// {workers, intra-op threads, texts per burst, recycle after M calls}. On 2 cores: 1 worker with the
+// 2-thread pool, or 2 workers of 1 thread each (2 x 2 threads would oversubscribe).
+void pool_args(benchmark::internal::Benchmark* b) {
+  b->Args({1, 0, 32, 0})->Args({1, 1, 32, 0})->Args({2, 1, 32, 0})->Args({2, 0, 32, 0});
+  b->Args({1, 0, 32, 8})->Args({1, 0, 8, 1});  // recycled every 8 calls; one-shot
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
+}
 BENCHMARK(BM_InProcess)->Args({1, 0, 32})->Args({1, 1, 32})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_ThreadPool)
-    ->Args({1, 0, 32})
-    ->Args({1, 1, 32})
-    ->Args({2, 1, 32})
-    ->Args({2, 0, 32})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_ThreadPool)->Apply(pool_args);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (process_workers_available()) {
-    benchmark::RegisterBenchmark("BM_ProcessPool", BM_ProcessPool)
-        ->Args({1, 0, 32})
-        ->Args({1, 1, 32})
-        ->Args({2, 1, 32})
-        ->Args({2, 0, 32})
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_ProcessPool", BM_ProcessPool)->Apply(pool_args);
   } else {
     std::fprintf(stderr, "process workers not available in this build: BM_ProcessPool skipped\n");
   }

@@ -20,7 +20,7 @@ namespace {
 double mib(uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
 
 struct Cycle {
-  double before, loaded, after_run, peak, after_terminate;
+  double before, loaded, after_run, peak, after_terminate, anon_after, file_after;
 };
 }  // namespace
 
@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
       Cycle r{};
       std::ofstream("/proc/self/clear_refs") << "5";  // VmHWM from here: this cycle's peak
       r.before = mib(tf::process_memory().rss);
-      auto w = tf::make_worker({.kind = tf::WorkerKind::thread});
+      tf::WorkerOptions wo;
+      wo.kind = tf::WorkerKind::thread;
+      auto w = tf::make_worker(wo);
       w->load(call.task, call.model).get();
       r.loaded = mib(tf::process_memory().rss);
       w->submit(call).get();
@@ -73,7 +75,10 @@ int main(int argc, char** argv) {
       r.after_run = mib(run.rss);
       r.peak = mib(run.vm_hwm);
       w->terminate();
-      r.after_terminate = mib(tf::process_memory().rss);
+      const tf::ProcessMemory end = tf::process_memory();
+      r.after_terminate = mib(end.rss);
+      r.anon_after = mib(end.rss_anon);
+      r.file_after = mib(end.rss_file);
       out.push_back(r);
     }
   } catch (const std::exception& e) {
@@ -83,19 +88,21 @@ int main(int argc, char** argv) {
   if (json) {
     std::printf("{\"model\":\"%s\",\"batch\":%d,\"words\":%d,\"cycles\":[", model.string().c_str(), batch, words);
     for (size_t i = 0; i < out.size(); ++i) {
-      std::printf("%s{\"before\":%.2f,\"loaded\":%.2f,\"after_run\":%.2f,\"peak\":%.2f,\"after_terminate\":%.2f}",
-                  i ? "," : "", out[i].before, out[i].loaded, out[i].after_run, out[i].peak, out[i].after_terminate);
+      std::printf("%s{\"before\":%.2f,\"loaded\":%.2f,\"after_run\":%.2f,\"peak\":%.2f,\"after_terminate\":%.2f,"
+                  "\"anon_after\":%.2f,\"file_after\":%.2f}",
+                  i ? "," : "", out[i].before, out[i].loaded, out[i].after_run, out[i].peak, out[i].after_terminate,
+                  out[i].anon_after, out[i].file_after);
     }
     std::printf("]}\n");
     return 0;
   }
   std::printf("thread worker on %s, %d x %d words per call\n\n", model.string().c_str(), batch, words);
-  std::printf("%-6s %10s %10s %10s %10s %12s %14s\n", "cycle", "before", "loaded", "after run", "peak", "terminated",
-              "kept (MiB)");
+  std::printf("%-6s %10s %10s %10s %10s %12s %8s %8s %12s\n", "cycle", "before", "loaded", "after run", "peak",
+              "terminated", "anon", "file", "kept (MiB)");
   for (size_t i = 0; i < out.size(); ++i) {
-    std::printf("%-6zu %10.1f %10.1f %10.1f %10.1f %12.1f %+14.1f%s\n", i + 1, out[i].before, out[i].loaded,
-                out[i].after_run, out[i].peak, out[i].after_terminate, out[i].after_terminate - out[i].before,
-                i == 0 ? "  (includes ONNX Runtime's one-time initialisation)" : "");
+    std::printf("%-6zu %10.1f %10.1f %10.1f %10.1f %12.1f %8.1f %8.1f %+12.1f%s\n", i + 1, out[i].before, out[i].loaded,
+                out[i].after_run, out[i].peak, out[i].after_terminate, out[i].anon_after, out[i].file_after,
+                out[i].after_terminate - out[i].before, i == 0 ? "  (includes ONNX Runtime's one-time initialisation)" : "");
   }
   return 0;
 }

@@ -25,8 +25,11 @@ using namespace transformers;
 namespace {
 constexpr double kMiB = 1024.0 * 1024.0;
 
-std::unique_ptr<Worker> thread_worker(WorkerOptions o = {}) {
+std::unique_ptr<Worker> thread_worker(std::string name = "", std::optional<ReleasePolicy> policy = std::nullopt) {
+  WorkerOptions o;
   o.kind = WorkerKind::thread;
+  o.name = std::move(name);
+  o.release_policy = policy;
   return make_worker(o);
 }
 
@@ -71,7 +74,8 @@ TEST(ThreadWorker, ClassificationEqualsInProcessBitForBit) {
   auto w = thread_worker();
   EXPECT_EQ(w->kind(), WorkerKind::thread);
   for (std::optional<int> top_k : {std::optional<int>(1), std::optional<int>(2), std::optional<int>()}) {
-    const CallOptions o{.top_k = top_k};
+    CallOptions o;
+    o.top_k = top_k;
     const Output expected = p(kTexts, o);
     const Output got = w->submit(call("sentiment-analysis", "tiny-bert-sentiment", kTexts, o)).get();
     EXPECT_EQ(got.to_json(), expected.to_json());
@@ -98,7 +102,9 @@ TEST(ThreadWorker, EmbeddingsEqualInProcessBitForBit) {
   Pipeline p = pipeline("feature-extraction", model);
   auto w = thread_worker();
   for (Pooling pooling : {Pooling::none, Pooling::mean, Pooling::cls}) {
-    const CallOptions o{.pooling = pooling, .normalize = pooling != Pooling::none};
+    CallOptions o;
+    o.pooling = pooling;
+    o.normalize = pooling != Pooling::none;
     const Output got = w->submit(call("feature-extraction", "tiny-bert-embedder", kTexts, o)).get();
     expect_same_tensor(got.tensor(), p(kTexts, o).tensor());
   }
@@ -142,7 +148,7 @@ TEST(ThreadWorker, ErrorsArriveThroughTheFutureWithTheirTypeAndTheWorkerGoesOn) 
 }
 
 TEST(ThreadWorker, TerminateIsIdempotentAndLaterCallsAreRefused) {
-  auto w = thread_worker({.name = "t1"});
+  auto w = thread_worker("t1");
   EXPECT_EQ(w->stats().name, "t1");
   // Queued calls are answered before terminate() returns: none is left with a broken promise.
   std::vector<std::future<Output>> queued;
@@ -202,7 +208,9 @@ TEST(ThreadWorker, MemoryReportListsOnlyTheWorkersPipelinesAndUnloadDisposes) {
   Pipeline host = pipeline("feature-extraction", fixtures::model("tiny-bert-embedder"));
   auto w = thread_worker();
   w->load("text-classification", fixtures::model("tiny-bert-sentiment")).get();
-  w->load("text-classification", fixtures::model("tiny-bert-sentiment"), {.dtype = "fp32"}).get();  // a second key
+  PipelineOptions fp32;
+  fp32.dtype = "fp32";  // the same file as "auto", another key: a second pipeline
+  w->load("text-classification", fixtures::model("tiny-bert-sentiment"), fp32).get();
   w->submit(call("text-classification", "tiny-bert-sentiment", kTexts)).get();
   const MemoryReport mine = w->memory_report();
   ASSERT_EQ(mine.pipelines.size(), 2u);
@@ -222,7 +230,7 @@ TEST(ThreadWorker, MemoryReportListsOnlyTheWorkersPipelinesAndUnloadDisposes) {
 }
 
 TEST(ThreadWorker, WorkerReleasePolicyIsTheDefaultOfItsPipelines) {
-  auto w = thread_worker({.release_policy = ReleasePolicy::retain()});
+  auto w = thread_worker("", ReleasePolicy::retain());
   w->submit(call("text-classification", "tiny-bert-sentiment", kTexts)).get();
   const MemoryReport r = w->memory_report();
   ASSERT_EQ(r.pipelines.size(), 1u);

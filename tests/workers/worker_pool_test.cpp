@@ -145,12 +145,25 @@ WorkerPoolOptions scripted(const std::shared_ptr<Script>& s, size_t workers = 1)
 
 std::string served_by(std::future<Output>& f) { return f.get().labels()[0][0].label; }
 
+WorkerPoolOptions threads(size_t workers, RecyclePolicy recycle = {}, size_t max_queue = 64) {
+  WorkerPoolOptions o;
+  o.workers = workers;
+  o.recycle = recycle;
+  o.max_queue = max_queue;
+  return o;
+}
+RecyclePolicy after_calls(uint64_t m) {
+  RecyclePolicy r;
+  r.max_calls = m;
+  return r;
+}
+
 }  // namespace
 
 TEST(WorkerPool, AffinityKeepsAModelInOneWorkerAndResultsMatchInProcess) {
   Pipeline cls = pipeline("text-classification", fixtures::model("tiny-bert-sentiment"));
   Pipeline emb = pipeline("feature-extraction", fixtures::model("tiny-bert-embedder"));
-  WorkerPool pool({.workers = 2});
+  WorkerPool pool(threads(2));
   EXPECT_EQ(pool.size(), 2u);
   EXPECT_FALSE(pool.worker_for("text-classification", fixtures::model("tiny-bert-sentiment")).has_value());
   pool.load("text-classification", fixtures::model("tiny-bert-sentiment")).get();
@@ -175,7 +188,7 @@ TEST(WorkerPool, AffinityKeepsAModelInOneWorkerAndResultsMatchInProcess) {
 }
 
 TEST(WorkerPool, ErrorsComeThroughTheFutureAndThePoolGoesOn) {
-  WorkerPool pool({.workers = 1});
+  WorkerPool pool(threads(1));
   auto bad = pool.submit(call("text-classification", "no-such-model"));
   EXPECT_THROW(bad.get(), ModelLoadError);
   auto task = pool.submit(call("no-such-task", "tiny-bert-sentiment"));
@@ -183,7 +196,7 @@ TEST(WorkerPool, ErrorsComeThroughTheFutureAndThePoolGoesOn) {
   EXPECT_EQ(pool.submit(call("text-classification", "tiny-bert-sentiment")).get().labels().size(), kTexts.size());
   EXPECT_EQ(pool.stats().workers[0].calls_failed, 2u);
   EXPECT_EQ(pool.stats().workers[0].calls_completed, 1u);
-  EXPECT_THROW(WorkerPool({.workers = 0}), InvalidInputError);
+  EXPECT_THROW(WorkerPool(threads(0)), InvalidInputError);
 }
 
 TEST(WorkerPool, AFullQueueRefusesAtOnceAndFreesAsCallsFinish) {
@@ -218,18 +231,19 @@ TEST(WorkerPool, RecycleAfterMCallsDrainsFirstAndLosesNoCall) {
   const std::vector<std::string> expected = {"worker-0", "worker-0", "worker-1", "worker-1", "worker-2"};
   for (size_t i = 0; i < calls.size(); ++i) EXPECT_EQ(served_by(calls[i]), expected[i]) << "call " << i;
   pool.terminate();
+  const WorkerPoolStats stats = pool.stats();  // not under the script's lock: the pool takes it too
+  EXPECT_EQ(stats.workers[0].calls_completed, 5u);
+  EXPECT_GE(stats.recycled_calls, 2u);
   std::lock_guard l(s->m);
   EXPECT_EQ(s->most_live, 1) << "a worker is retired before its successor starts";
   EXPECT_EQ(s->live, 0);
   for (int n : s->calls_of) EXPECT_LE(n, 2);
-  EXPECT_EQ(pool.stats().workers[0].calls_completed, 5u);
-  EXPECT_GE(pool.stats().recycled_calls, 2u);
 }
 
 TEST(WorkerPool, RecycleAfterMCallsWithThreadWorkersKeepsSucceeding) {
   Pipeline p = pipeline("text-classification", fixtures::model("tiny-bert-sentiment"));
   const std::string expected = p(kTexts).to_json();
-  WorkerPool pool({.workers = 1, .recycle = {.max_calls = 3}});
+  WorkerPool pool(threads(1, after_calls(3)));
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(pool.submit(call("text-classification", "tiny-bert-sentiment")).get().to_json(), expected);
   }
@@ -241,7 +255,9 @@ TEST(WorkerPool, RecycleAfterMCallsWithThreadWorkersKeepsSucceeding) {
 
 TEST(WorkerPool, RecycleOnMemoryThresholdWithThreadWorkers) {
   // A threshold of one byte: every call leaves the worker "over", so every call gets a fresh worker.
-  WorkerPool pool({.workers = 1, .recycle = {.max_rss_bytes = 1}});
+  RecyclePolicy one_byte;
+  one_byte.max_rss_bytes = 1;
+  WorkerPool pool(threads(1, one_byte));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(pool.submit(call("text-classification", "tiny-bert-sentiment")).get().labels().size(), kTexts.size());
   }
@@ -315,7 +331,7 @@ TEST(WorkerPool, SeveralClientThreadsTwoWorkersTwoModels) {
   Pipeline cls = pipeline("text-classification", fixtures::model("tiny-bert-sentiment"));
   Pipeline other = pipeline("text-classification", fixtures::model("tiny-bert-multilabel"));
   const std::string want_cls = cls(kTexts).to_json(), want_other = other(kTexts).to_json();
-  WorkerPool pool({.workers = 2, .max_queue = 0, .recycle = {.max_calls = 7}});
+  WorkerPool pool(threads(2, after_calls(7), 0));
   std::atomic<int> matches{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
