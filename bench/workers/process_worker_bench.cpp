@@ -2,7 +2,7 @@
 // worker's start-up time (spawn to the first answer).
 //   build/process_worker_bench --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
 //   env BENCH_MODEL=DIR (default models/minilm-sized-classifier, else the tiny fixture), BENCH_BATCH=1,
-//   BENCH_SEQ=16. Read the p50_us counters (median aggregate over repetitions).
+//   BENCH_SEQ=16, BENCH_THREADS=0. Read the p50_us counters (median aggregate over repetitions).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -34,6 +34,8 @@ fs::path default_model() {
 const fs::path kModel = env_or("BENCH_MODEL", default_model().string());
 const int kBatch = std::stoi(env_or("BENCH_BATCH", "1"));
 const int kSeq = std::stoi(env_or("BENCH_SEQ", "16"));
+// Intra-op threads on both sides (0 = one per core); 1 makes the comparison less sensitive to a busy machine.
+const int kThreads = std::stoi(env_or("BENCH_THREADS", "0"));
 
 // B copies of "hello" x (S - 2): S tokens with [CLS] and [SEP], as the CLI bench feeds.
 std::vector<std::string> inputs() {
@@ -46,6 +48,7 @@ tf::WorkerOptions worker_options() {
   tf::WorkerOptions o;
   o.kind = tf::WorkerKind::process;
   o.executable = TRANSFORMERS_CLI_PATH;
+  o.intra_op_threads = kThreads;
   return o;
 }
 
@@ -56,6 +59,13 @@ void report_p50(benchmark::State& state, std::vector<double>& us) {
 }
 
 void BM_InProcess(benchmark::State& state) {
+  static const bool configured = [] {
+    tf::RuntimeOptions o = tf::runtime_options();
+    o.intra_op_threads = kThreads;
+    tf::configure_runtime(o);
+    return true;
+  }();
+  (void)configured;
   auto classify = tf::pipeline("text-classification", kModel);
   const auto in = inputs();
   for (int i = 0; i < 5; ++i) classify(in);
@@ -96,6 +106,18 @@ void BM_ProcessWorkerMemoryReport(benchmark::State& state) {
   report_p50(state, us);
 }
 
+// The bare round trip: unloading a pipeline the child does not hold is a map lookup on its side.
+void BM_ProcessWorkerRoundTrip(benchmark::State& state) {
+  auto worker = tf::make_worker(worker_options());
+  std::vector<double> us;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    benchmark::DoNotOptimize(worker->unload("text-classification", kModel).get());
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  report_p50(state, us);
+}
+
 // Spawn to hello answered (make_worker returns), and spawn to the first call's answer (includes the load).
 void BM_WorkerStartup(benchmark::State& state) {
   tf::WorkerCall call;
@@ -125,6 +147,7 @@ void BM_WorkerStartup(benchmark::State& state) {
 BENCHMARK(BM_InProcess)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_ProcessWorker)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 BENCHMARK(BM_ProcessWorkerMemoryReport)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
+BENCHMARK(BM_ProcessWorkerRoundTrip)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 BENCHMARK(BM_WorkerStartup)->Unit(benchmark::kMillisecond)->Iterations(10);
 
 BENCHMARK_MAIN();

@@ -105,6 +105,10 @@ class Server {
           }
         }
       }
+    } catch (const WorkerCrashedError&) {
+      // The connection was reset or a write found it closed: the host is gone, as at end of stream.
+      std::lock_guard lock(mu_);
+      if (!terminate_seen_) queue_.clear();
     } catch (const std::exception& e) {
       // Tell the host why (best effort: it may be gone), and stop taking work.
       std::fprintf(stderr, "transformers-cpp worker: %s\n", e.what());
@@ -142,11 +146,17 @@ class Server {
     send(proto::MessageType::hello, frame.header.request_id, proto::encode_hello(answer));
   }
 
+  // The map key: every option except the accounting owner, which pipeline() assigns itself.
+  static std::string key_id(proto::PipelineKey key) {
+    key.options.session.memory_owner = 0;
+    return proto::encode_key(key);
+  }
+
   // The pipeline for a key, loaded on first use. Keys are the encoded (canonical task, model, options).
   Pipeline& pipeline_for(const proto::PipelineKey& raw, bool* loaded_now) {
     proto::PipelineKey key = raw;
     key.task = canonical_task(raw.task);
-    const std::string id = proto::encode_key(key);
+    const std::string id = key_id(key);
     auto it = pipelines_.find(id);
     if (loaded_now) *loaded_now = it == pipelines_.end();
     if (it == pipelines_.end()) {
@@ -170,7 +180,7 @@ class Server {
         case proto::MessageType::unload: {
           proto::PipelineKey key = proto::decode_key(frame.payload());
           key.task = canonical_task(key.task);
-          const bool was_loaded = pipelines_.erase(proto::encode_key(key)) > 0;
+          const bool was_loaded = pipelines_.erase(key_id(key)) > 0;
           reply = proto::encode_done({was_loaded, static_cast<uint32_t>(pipelines_.size())});
           break;
         }
@@ -205,6 +215,8 @@ class Server {
     }
     try {
       send(reply_type, id, reply);
+    } catch (const WorkerCrashedError&) {
+      // The host is gone; the reader sees it too and the loop ends.
     } catch (const std::exception& e) {
       std::fprintf(stderr, "transformers-cpp worker: cannot answer request %llu: %s\n",
                    static_cast<unsigned long long>(id), e.what());

@@ -406,6 +406,22 @@ TEST_F(ProcessWorkerTest, MalformedFramesFromTheHostMakeTheChildSayWhyAndExit) {
   }
 }
 
+TEST_F(ProcessWorkerTest, TheChildExitsWhenTheHostGoesAway) {
+  // The host's end closes (as when the host dies) while a long call is queued behind another.
+  auto child = tf::workers::spawn_worker_process(TRANSFORMERS_CLI_PATH, 0);
+  proto::Hello hello;
+  proto::send_frame(child.socket, proto::MessageType::hello, 1, proto::encode_hello(hello));
+  tf::WorkerCall call = call_of(long_call_model(), "text-classification", std::vector<std::string>(16, long_text(600)));
+  proto::send_frame(child.socket, proto::MessageType::call, 2, proto::encode_call(call));
+  proto::send_frame(child.socket, proto::MessageType::call, 3, proto::encode_call(call));
+  ::close(child.socket);
+  // It finishes at most the call it runs, drops the queued one and exits 0 by itself (a SIGKILL after the
+  // grace period would show as signal 9).
+  const int status = tf::workers::reap_child(child, std::chrono::milliseconds(20000));
+  if (child.pidfd >= 0) ::close(child.pidfd);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << tf::workers::describe_wait_status(status);
+}
+
 TEST_F(ProcessWorkerTest, ASilentChildFailsItsHealthCheck) {
   auto options = process_options();
   options.executable = fake_child_path("silent");
