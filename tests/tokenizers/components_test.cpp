@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,60 @@ TEST(Batch, ThreadsGiveTheSameResultAsOne) {
   one.truncation = two.truncation = true;
   one.max_length = two.max_length = 64;
   EXPECT_EQ(tok.encode_batch(texts, one).input_ids, tok.encode_batch(texts, two).input_ids);
+}
+
+// Random text (every plane, spaces, punctuation, digits, delimiters) through the new fixtures:
+// one thread and two agree, offsets stay inside the text, decode works; Python-style truncation
+// keeps every part within max_length.
+TEST(Components, RandomTextThroughTheNewFixtures) {
+  std::mt19937 rng(11);
+  const char32_t specials[] = {U' ', U'-', U'|', U'.', U',', U'!', U'1', U'7', U'\t', 0xA0, 0x3042, 0x30FC, 0x4E2D, 0x0627,
+                               0x301, 0x1F600, U'a', U'Z', U'_'};
+  std::vector<std::string> texts;
+  for (int k = 0; k < 150; ++k) {
+    std::u32string t;
+    const int n = static_cast<int>(rng() % 30);
+    for (int i = 0; i < n; ++i) {
+      char32_t c = (rng() % 2 == 0) ? specials[rng() % std::size(specials)] : static_cast<char32_t>(rng() % 0x30000);
+      if (c >= 0xD800 && c <= 0xDFFF) c = U'b';
+      t.push_back(c);
+    }
+    std::string u;
+    for (char32_t c : t) {
+      if (c < 0x80) u += static_cast<char>(c);
+      else if (c < 0x800) { u += static_cast<char>(0xC0 | (c >> 6)); u += static_cast<char>(0x80 | (c & 0x3F)); }
+      else if (c < 0x10000) { u += static_cast<char>(0xE0 | (c >> 12)); u += static_cast<char>(0x80 | ((c >> 6) & 0x3F)); u += static_cast<char>(0x80 | (c & 0x3F)); }
+      else { u += static_cast<char>(0xF0 | (c >> 18)); u += static_cast<char>(0x80 | ((c >> 12) & 0x3F)); u += static_cast<char>(0x80 | ((c >> 6) & 0x3F)); u += static_cast<char>(0x80 | (c & 0x3F)); }
+    }
+    texts.push_back(u);
+  }
+  for (const char* name : {"wordlevel-ws", "bpe-punct-digits", "ctc-chars", "scripts-delim", "marian-unigram"}) {
+    SCOPED_TRACE(name);
+    const Tokenizer tok = fx::load_tokenizer(name);
+    EncodeOptions one, two;
+    one.num_threads = 1;
+    two.num_threads = 2;
+    const auto a = tok.encode_many(texts, one);
+    const auto b = tok.encode_many(texts, two);
+    for (size_t i = 0; i < texts.size(); ++i) {
+      ASSERT_EQ(a[i].ids, b[i].ids);
+      for (const auto& [begin, end] : a[i].offsets) {
+        EXPECT_LE(begin, end);
+        EXPECT_LE(end, texts[i].size());
+      }
+      if (!a[i].ids.empty()) (void)tok.decode(a[i].ids, i % 2 == 0);
+    }
+    EncodeOptions t;
+    t.truncation = true;
+    t.truncation_strategy = TruncationStrategy::longest_first;
+    t.max_length = 9;
+    t.stride = 1;
+    for (size_t i = 0; i + 1 < texts.size(); i += 2) {
+      const auto e = tok.encode_pair(texts[i], texts[i + 1], t);
+      EXPECT_LE(e.ids.size(), 9u);
+      for (const auto& o : e.overflowing) EXPECT_LE(o.ids.size(), 9u);
+    }
+  }
 }
 
 }  // namespace
