@@ -319,7 +319,8 @@ class Prepend final : public Normalizer {
   explicit Prepend(const Fields& f) : prepend_(unicode::decode_utf8(f.string("prepend"))) {}
   void normalize(NormalizedString& s) const override {
     if (prepend_.empty()) return;
-    const Span at = s.size() ? Span{s.align[0].begin, s.align[0].begin} : Span{};
+    // Aligned to the first character, as Python's NormalizedString::prepend does (offsets).
+    const Span at = s.size() ? s.align[0] : Span{};
     s.text.insert(0, prepend_);
     s.align.insert(s.align.begin(), prepend_.size(), at);
   }
@@ -418,7 +419,7 @@ class MetaspacePreTokenizer final : public PreTokenizer {
     }
     const bool starts = !replacement_.empty() && out.text.compare(0, replacement_.size(), replacement_) == 0;
     if (prepend && !starts) {
-      const Span at = s.size() ? Span{s.align[0].begin, s.align[0].begin} : Span{};
+      const Span at = s.size() ? s.align[0] : Span{};  // the first character's, as Python's prepend
       out.text.insert(0, str_rep_);
       out.align.insert(out.align.begin(), str_rep_.size(), at);
     }
