@@ -58,7 +58,7 @@ void report_p50(benchmark::State& state, std::vector<double>& us) {
   state.counters["p50_us"] = us[us.size() / 2];
 }
 
-void BM_InProcess(benchmark::State& state) {
+void configure_in_process() {
   static const bool configured = [] {
     tf::RuntimeOptions o = tf::runtime_options();
     o.intra_op_threads = kThreads;
@@ -66,6 +66,10 @@ void BM_InProcess(benchmark::State& state) {
     return true;
   }();
   (void)configured;
+}
+
+void BM_InProcess(benchmark::State& state) {
+  configure_in_process();
   auto classify = tf::pipeline("text-classification", kModel);
   const auto in = inputs();
   for (int i = 0; i < 5; ++i) classify(in);
@@ -92,6 +96,48 @@ void BM_ProcessWorker(benchmark::State& state) {
     us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
   }
   report_p50(state, us);
+}
+
+// The same call in-process and through the worker, alternating iteration by iteration (order swapped every
+// other time): the median of the paired differences is the added latency, robust to a machine whose load
+// drifts between benchmarks.
+void BM_PairedAddedLatency(benchmark::State& state) {
+  configure_in_process();
+  auto classify = tf::pipeline("text-classification", kModel);
+  auto worker = tf::make_worker(worker_options());
+  tf::WorkerCall call;
+  call.task = "text-classification";
+  call.model = kModel;
+  call.inputs = inputs();
+  for (int i = 0; i < 5; ++i) {
+    classify(call.inputs);
+    worker->submit(call).get();
+  }
+  std::vector<double> local_us, worker_us, added_us;
+  bool worker_first = false;
+  for (auto _ : state) {
+    double local = 0, remote = 0;
+    for (int k = 0; k < 2; ++k) {
+      const auto t0 = Clock::now();
+      if ((k == 0) == worker_first) {
+        benchmark::DoNotOptimize(worker->submit(call).get());
+        remote = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+      } else {
+        benchmark::DoNotOptimize(classify(call.inputs));
+        local = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+      }
+    }
+    worker_first = !worker_first;
+    local_us.push_back(local);
+    worker_us.push_back(remote);
+    added_us.push_back(remote - local);
+  }
+  report_p50(state, local_us);
+  state.counters["in_process_p50_us"] = state.counters["p50_us"];
+  report_p50(state, worker_us);
+  state.counters["worker_p50_us"] = state.counters["p50_us"];
+  report_p50(state, added_us);
+  state.counters["added_p50_us"] = state.counters["p50_us"];
 }
 
 // A round trip with no inference: the protocol and the two processes' thread hand-offs alone.
@@ -144,10 +190,13 @@ void BM_WorkerStartup(benchmark::State& state) {
 }
 }  // namespace
 
-BENCHMARK(BM_InProcess)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
-BENCHMARK(BM_ProcessWorker)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
-BENCHMARK(BM_ProcessWorkerMemoryReport)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
-BENCHMARK(BM_ProcessWorkerRoundTrip)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
-BENCHMARK(BM_WorkerStartup)->Unit(benchmark::kMillisecond)->Iterations(10);
+// Real time: the host thread mostly waits for the child, so CPU time would say nothing (and would make
+// the library run far more iterations to reach a minimum of CPU time).
+BENCHMARK(BM_InProcess)->Unit(benchmark::kMicrosecond)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_ProcessWorker)->Unit(benchmark::kMicrosecond)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_PairedAddedLatency)->Unit(benchmark::kMicrosecond)->MinTime(4.0)->UseRealTime();
+BENCHMARK(BM_ProcessWorkerMemoryReport)->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+BENCHMARK(BM_ProcessWorkerRoundTrip)->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+BENCHMARK(BM_WorkerStartup)->Unit(benchmark::kMillisecond)->Iterations(10)->UseRealTime();
 
 BENCHMARK_MAIN();

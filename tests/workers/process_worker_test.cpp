@@ -136,8 +136,10 @@ std::string long_text(int words) {
 }
 
 // A symlink to this test binary whose name tells the re-executed binary which fake child to play.
+fs::path fake_children_dir() { return fs::temp_directory_path() / ("tfcpp-fake-" + std::to_string(getpid())); }
+
 fs::path fake_child_path(const std::string& mode) {
-  const fs::path dir = fs::temp_directory_path() / ("tfcpp-fake-" + std::to_string(getpid()));
+  const fs::path dir = fake_children_dir();
   fs::create_directories(dir);
   const fs::path link = dir / mode;
   std::error_code ec;
@@ -158,6 +160,8 @@ class ProcessWorkerTest : public ::testing::Test {
     fds_before_ = open_fds();
   }
   void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(fake_children_dir(), ec);
     EXPECT_TRUE(zombie_children().empty()) << "a child was left unreaped";
     const auto after = open_fds();
     EXPECT_EQ(after.size(), fds_before_.size()) << "descriptors leaked: before " << describe(fds_before_) << "after "
