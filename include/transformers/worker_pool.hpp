@@ -87,8 +87,9 @@ class WorkerPool {
 
   size_t size() const { return slots_.size(); }
   WorkerPoolStats stats() const;
-  // The memory report of worker `index` (see Worker::memory_report); throws InvalidInputError for a bad
-  // index, WorkerTerminatedError while that worker is being replaced or after terminate().
+  // The memory report of worker `index` (see Worker::memory_report); during a recycle, its successor's
+  // (waits for it to start). Throws InvalidInputError for a bad index, WorkerTerminatedError after
+  // terminate() or when the successor could not be started.
   MemoryReport memory_report(size_t index) const;
 
   // Answers every call already submitted (none is lost), then terminates the workers. Idempotent.

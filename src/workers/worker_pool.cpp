@@ -86,6 +86,7 @@ struct WorkerPool::Slot {
   Restart restart = Restart::none;              // the current incarnation takes no more calls
   bool stopping = false;
   bool exited = false;  // the manager has gone: nothing sent here could be answered any more
+  bool replacing = false;  // between retiring a worker and starting its successor
   std::atomic<uint64_t> in_flight{0}, completed{0}, failed{0}, restarts{0};
   size_t keys = 0;  // affinity keys placed here (under the pool's mutex)
   std::thread manager;
@@ -292,6 +293,7 @@ bool WorkerPool::over_memory(Worker& worker) const {
 void WorkerPool::replace_worker(Slot& slot, std::unique_lock<std::mutex>& lock) {
   const Restart why = slot.worker ? slot.restart : Restart::none;
   std::shared_ptr<Worker> old = std::move(slot.worker);
+  slot.replacing = true;
   lock.unlock();
   if (old) {
     try {
@@ -322,9 +324,11 @@ void WorkerPool::replace_worker(Slot& slot, std::unique_lock<std::mutex>& lock) 
     }
   }
   lock.lock();
+  slot.replacing = false;
   slot.restart = Restart::none;
   slot.sent = 0;
   slot.worker = std::move(fresh);
+  slot.cv.notify_all();  // memory_report() may be waiting for the successor
   std::deque<std::unique_ptr<Job>> pending;
   pending.swap(slot.waiting);
   if (!slot.worker) {
@@ -422,13 +426,23 @@ MemoryReport WorkerPool::memory_report(size_t index) const {
     throw InvalidInputError("worker index " + std::to_string(index) + " out of range (the pool has " +
                             std::to_string(slots_.size()) + ")");
   }
-  std::shared_ptr<Worker> worker;
-  {
-    std::lock_guard lock(slots_[index]->mutex);
-    worker = slots_[index]->worker;
+  Slot& slot = *slots_[index];
+  for (;;) {
+    std::shared_ptr<Worker> worker;
+    {
+      std::unique_lock lock(slot.mutex);
+      slot.cv.wait(lock, [&] { return !slot.replacing; });  // a recycle in progress: report its successor
+      worker = slot.worker;
+    }
+    if (!worker) throw WorkerTerminatedError("worker " + std::to_string(index) + " has stopped (or could not be restarted)");
+    try {
+      return worker->memory_report();
+    } catch (const WorkerTerminatedError&) {
+      std::lock_guard lock(slot.mutex);
+      if (slot.worker == worker && !slot.replacing) throw;
+      // retired while we asked (a recycle): ask the worker that is there now
+    }
   }
-  if (!worker) throw WorkerTerminatedError("worker " + std::to_string(index) + " is being replaced or has stopped");
-  return worker->memory_report();
 }
 
 }  // namespace transformers

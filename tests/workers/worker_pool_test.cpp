@@ -432,4 +432,7 @@ TEST(WorkerPoolProcess, MemoryThresholdUsesTheChildsRss) {
     EXPECT_EQ(pool.submit(call("text-classification", "tiny-bert-sentiment")).get().labels().size(), kTexts.size());
   }
   EXPECT_GE(pool.stats().recycled_memory, 1u);
+  // The last call left its child over the threshold: whether the old child or its successor answers,
+  // a recycle in progress never makes the report fail.
+  for (int i = 0; i < 3; ++i) EXPECT_NO_THROW(pool.memory_report(0));
 }
