@@ -1,12 +1,15 @@
-// Dynamic batching throughput: 16 concurrent callers, mixed lengths (8..128 tokens), on the MiniLM-sized
-// classifier; batched (batch and token caps, sorted or arrival order) against calling the pipeline directly.
+// Dynamic batching throughput: 16 concurrent callers, mixed lengths (8..128 and 8..32 tokens), on the
+// MiniLM-sized classifier. Unbatched = every caller calls the pipeline directly (16 concurrent inferences);
+// Serial = one inference at a time, unbatched (a single worker thread); Batched = through a DynamicBatcher
+// (batch and token caps, sorted or arrival order, concurrent batches).
 // One iteration = one round: every caller thread makes kCallsPerThread calls; items/s = calls per second.
-// Counters: padding waste, mean batch size, mean queue wait, per-call latency p50/p95.
+// Counters: CPU per call (whole process), padding waste, mean batch size, mean queue wait, latency p50/p95.
 //
-//   build-batch/bench/batching_bench --benchmark_repetitions=7 --benchmark_enable_random_interleaving=true
+//   build-batch/bench/batching_bench --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
 //                                    --benchmark_report_aggregates_only=true
-// (BENCH_MODEL=dir overrides the model, BENCH_SPIN=0 stops ONNX Runtime's idle spinning; random interleaving runs the variants' rounds in mixed order,
-// so a noisy neighbour hits all of them alike; compare medians.)
+// Random interleaving runs the variants' rounds in mixed order, so a noisy neighbour hits all of them
+// alike; compare medians. BENCH_MODEL=dir overrides the model; BENCH_INTRA=n sets ONNX Runtime's intra-op
+// pool size; BENCH_SPIN=0 stops its idle spinning.
 #include <benchmark/benchmark.h>
 #include <time.h>
 
