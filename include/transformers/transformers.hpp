@@ -12,3 +12,4 @@
 #include "transformers/tensor.hpp"
 #include "transformers/tokenizer.hpp"
 #include "transformers/worker.hpp"
+#include "transformers/worker_pool.hpp"
