@@ -68,8 +68,17 @@ class ProcessWorker final : public Worker {
     const auto timeout = options_.health_timeout.count() > 0 ? options_.health_timeout : std::chrono::milliseconds(30000);
     const auto deadline = Clock::now() + timeout;
     try {
-      proto::send_frame(child_.socket, proto::MessageType::hello, 0, proto::encode_hello(hello),
-                        options_.shared_memory_threshold);
+      try {
+        proto::send_frame(child_.socket, proto::MessageType::hello, 0, proto::encode_hello(hello),
+                          options_.shared_memory_threshold);
+      } catch (const WorkerCrashedError&) {
+        // A child that died before reading our hello makes the write fail (EPIPE); its exit status says
+        // more than the pipe does.
+        const int status = reap_child(child_, std::chrono::milliseconds(2000));
+        reaped_ = true;
+        throw WorkerCrashedError("worker '" + name_ + "' (pid " + std::to_string(child_.pid) + ") " +
+                                 describe_wait_status(status) + " before answering hello");
+      }
       for (;;) {
         if (auto frame = decoder_.next()) {
           if (frame->header.type == proto::MessageType::error) {

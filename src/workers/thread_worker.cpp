@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "workers/job_outcome.hpp"
 #include "workers/worker_factories.hpp"
 #include "workers/worker_pool_key.hpp"
 
@@ -35,30 +36,12 @@ struct TypedJob final : Job {
   explicit TypedJob(F f) : body(std::move(f)) {}
   F body;
   std::promise<T> promise;
-  std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> result{};
-  std::exception_ptr error;
+  JobOutcome<T> outcome;
   bool run() override {
-    try {
-      if constexpr (std::is_void_v<T>) {
-        body();
-      } else {
-        result.emplace(body());
-      }
-      return true;
-    } catch (...) {
-      error = std::current_exception();  // the caller sees the error with its own type
-      return false;
-    }
+    outcome.capture(body);
+    return !outcome.error;
   }
-  void deliver() override {
-    if (error) {
-      promise.set_exception(error);
-    } else if constexpr (std::is_void_v<T>) {
-      promise.set_value();
-    } else {
-      promise.set_value(std::move(*result));
-    }
-  }
+  void deliver() override { outcome.deliver(promise); }
   void fail(std::exception_ptr e) override { promise.set_exception(std::move(e)); }
 };
 

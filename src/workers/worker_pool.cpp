@@ -9,6 +9,7 @@
 #include <deque>
 #include <thread>
 
+#include "workers/job_outcome.hpp"
 #include "workers/worker_pool_key.hpp"
 
 namespace transformers {
@@ -31,42 +32,23 @@ struct WorkerPool::TypedJob final : WorkerPool::Job {
   Send sender;
   std::promise<T> promise;
   std::future<T> at_worker;
-  std::exception_ptr error;
-  std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> result{};
+  workers::JobOutcome<T> outcome;
 
   void send(Worker& worker) override { at_worker = sender(worker); }
-  void wait() override {
-    // An invalid future (a worker bug) or a broken promise becomes this call's error, never a hang.
-    try {
-      if constexpr (std::is_void_v<T>) {
-        at_worker.get();
-      } else {
-        result.emplace(at_worker.get());
-      }
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }
-  bool ok() override { return !error; }
+  // An invalid future (a worker bug) or a broken promise becomes this call's error, never a hang.
+  void wait() override { outcome.capture([this] { return at_worker.get(); }); }
+  bool ok() override { return !outcome.error; }
   bool crashed() override {
-    if (!error) return false;
+    if (!outcome.error) return false;
     try {
-      std::rethrow_exception(error);
+      std::rethrow_exception(outcome.error);
     } catch (const WorkerCrashedError&) {
       return true;
     } catch (...) {
       return false;
     }
   }
-  void deliver() override {
-    if (error) {
-      promise.set_exception(error);
-    } else if constexpr (std::is_void_v<T>) {
-      promise.set_value();
-    } else {
-      promise.set_value(std::move(*result));
-    }
-  }
+  void deliver() override { outcome.deliver(promise); }
   void fail(std::exception_ptr e) override { promise.set_exception(std::move(e)); }
 };
 

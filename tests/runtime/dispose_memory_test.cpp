@@ -9,14 +9,6 @@
 
 using namespace transformers;
 
-// AddressSanitizer's shadow memory and quarantine (freed memory is held back on purpose) make RSS say
-// nothing about our release behaviour; scripts/sanitize.sh runs these for memory errors only.
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIP_RSS_UNDER_ASAN() GTEST_SKIP() << "RSS assertions are meaningless under AddressSanitizer"
-#else
-#define SKIP_RSS_UNDER_ASAN() (void)0
-#endif
-
 namespace {
 constexpr double kMiB = 1024.0 * 1024.0;
 // 16 x 512 tokens: attention scores alone are 16 x 2 heads x 512 x 512 floats (32 MiB) per layer, so the

@@ -488,9 +488,7 @@ TEST_F(ProcessWorkerTest, MemoryCapEndsOrRefusesOnlyThatWorker) {
 }
 
 TEST_F(ProcessWorkerTest, HostRssReturnsWithinFourMiBAfterTheWorkerEnds) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "RSS assertions are meaningless under AddressSanitizer (its quarantine keeps freed memory)";
-#endif
+  SKIP_RSS_UNDER_ASAN();
   const uint64_t before = tf::process_memory().rss;
   {
     auto worker = tf::make_worker(process_options());

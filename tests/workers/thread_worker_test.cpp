@@ -15,13 +15,6 @@
 
 using namespace transformers;
 
-// AddressSanitizer's quarantine holds freed memory on purpose: RSS says nothing there.
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIP_RSS_UNDER_ASAN() GTEST_SKIP() << "RSS assertions are meaningless under AddressSanitizer"
-#else
-#define SKIP_RSS_UNDER_ASAN() (void)0
-#endif
-
 namespace {
 constexpr double kMiB = 1024.0 * 1024.0;
 
