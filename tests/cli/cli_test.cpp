@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
@@ -161,4 +162,35 @@ TEST(Cli, PrepackFlagGivesTheSameAnswer) {
     EXPECT_EQ(a[i]["label"], b[i]["label"]);
     EXPECT_NEAR(a[i]["score"].get<double>(), b[i]["score"].get<double>(), 1e-4);
   }
+}
+
+// `mem --worker process`: the model lives in the child (its RSS grows, the host's barely moves) and the
+// host is back near where it started once the worker is gone.
+TEST(Cli, MemWorkerProcessShowsTheModelInTheChildAndTheHostBackAfterTerminate) {
+  const Result r = run_cli("mem feature-extraction --model " + kEmbedder + " --worker process --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("worker"), "process");
+  std::map<std::string, nlohmann::json> phase;
+  for (const auto& p : j.at("phases")) phase[p.at("phase").get<std::string>()] = p;
+  for (const char* name : {"before worker", "pipeline loaded", "after terminate"}) ASSERT_TRUE(phase.count(name)) << name;
+  const auto host_rss = [&](const char* name) { return phase[name].at("host").at("process").at("rss").get<double>(); };
+  const auto& loaded_worker = phase["pipeline loaded"].at("worker");
+  EXPECT_EQ(loaded_worker.at("pipelines").size(), 1u);
+  const double child_rss = loaded_worker.at("process").at("rss").get<double>();
+  const double host_growth = host_rss("pipeline loaded") - host_rss("before worker");
+  EXPECT_GT(child_rss, host_growth + 16.0 * (1 << 20)) << "the child, not the host, holds ONNX Runtime and the model";
+  EXPECT_TRUE(phase["after terminate"].at("worker").is_null());
+  EXPECT_LT(host_rss("after terminate"), host_rss("before worker") + 4.0 * (1 << 20));
+}
+
+TEST(Cli, MemWorkerThreadListsTheWorkersPipeline) {
+  const Result r = run_cli("mem feature-extraction --model " + kEmbedder + " --worker thread --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("worker"), "thread");
+  size_t with_pipeline = 0;
+  for (const auto& p : j.at("phases"))
+    if (!p.at("worker").is_null() && p.at("worker").at("pipelines").size() == 1) ++with_pipeline;
+  EXPECT_GE(with_pipeline, 3u) << "loaded, after the first run, after the runs";
 }
