@@ -2,6 +2,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <functional>
@@ -23,6 +26,23 @@ namespace transformers::fixtures {
 
 inline std::filesystem::path root() { return TRANSFORMERS_FIXTURES_DIR; }
 inline std::filesystem::path model(const char* name) { return root() / "models" / name; }
+
+// Runs the real transformers-cpp binary with `args` (shell syntax) and collects what a user would see.
+struct CliResult {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+inline CliResult run_cli(const std::string& args) {
+  const std::string cmd = std::string(TRANSFORMERS_CLI_PATH) + " " + args + " 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  CliResult r{-1, ""};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
+  const int status = pclose(f);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
 
 // The message of the E that f throws, or "(no exception)"; any other exception propagates (and fails).
 template <class E>

@@ -58,6 +58,14 @@ class ProcessWorker final : public Worker {
     if (child_.pidfd >= 0) ::close(child_.pidfd);
   }
 
+  // Reaps a child that ended before the hello exchange and says how it ended.
+  [[noreturn]] void throw_exited_before_hello() {
+    const int status = reap_child(child_, std::chrono::milliseconds(2000));
+    reaped_ = true;
+    throw WorkerCrashedError("worker '" + name_ + "' (pid " + std::to_string(child_.pid) + ") " +
+                             describe_wait_status(status) + " before answering hello");
+  }
+
   // Hello exchange before any thread starts: the child must answer with our version within the timeout.
   void handshake() {
     proto::Hello hello;
@@ -74,10 +82,7 @@ class ProcessWorker final : public Worker {
       } catch (const WorkerCrashedError&) {
         // A child that died before reading our hello makes the write fail (EPIPE); its exit status says
         // more than the pipe does.
-        const int status = reap_child(child_, std::chrono::milliseconds(2000));
-        reaped_ = true;
-        throw WorkerCrashedError("worker '" + name_ + "' (pid " + std::to_string(child_.pid) + ") " +
-                                 describe_wait_status(status) + " before answering hello");
+        throw_exited_before_hello();
       }
       for (;;) {
         if (auto frame = decoder_.next()) {
@@ -108,12 +113,7 @@ class ProcessWorker final : public Worker {
         } catch (const WorkerCrashedError&) {
           // Reset: it died with our hello unread. Its exit status says more than the reset.
         }
-        if (!open) {
-          const int status = reap_child(child_, std::chrono::milliseconds(2000));
-          reaped_ = true;
-          throw WorkerCrashedError("worker '" + name_ + "' (pid " + std::to_string(child_.pid) + ") " +
-                                   describe_wait_status(status) + " before answering hello");
-        }
+        if (!open) throw_exited_before_hello();
       }
     } catch (...) {
       if (!reaped_) {

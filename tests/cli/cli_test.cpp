@@ -14,21 +14,8 @@
 using namespace transformers;
 
 namespace {
-struct Result {
-  int exit_code;
-  std::string out;  // stdout and stderr together
-};
-Result run_cli(const std::string& args) {
-  const std::string cmd = std::string(TRANSFORMERS_CLI_PATH) + " " + args + " 2>&1";
-  FILE* f = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
-  const int status = pclose(f);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Result = fixtures::CliResult;
+using fixtures::run_cli;
 const std::string kSentiment = fixtures::model("tiny-bert-sentiment").string();
 const std::string kEmbedder = fixtures::model("tiny-bert-embedder").string();
 }  // namespace

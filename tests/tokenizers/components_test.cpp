@@ -163,27 +163,11 @@ TEST(Batch, ThreadsGiveTheSameResultAsOne) {
 // one thread and two agree, offsets stay inside the text, decode works; Python-style truncation
 // keeps every part within max_length.
 TEST(Components, RandomTextThroughTheNewFixtures) {
-  std::mt19937 rng(11);
-  const char32_t specials[] = {U' ', U'-', U'|', U'.', U',', U'!', U'1', U'7', U'\t', 0xA0, 0x3042, 0x30FC, 0x4E2D, 0x0627,
-                               0x301, 0x1F600, U'a', U'Z', U'_'};
-  std::vector<std::string> texts;
-  for (int k = 0; k < 150; ++k) {
-    std::u32string t;
-    const int n = static_cast<int>(rng() % 30);
-    for (int i = 0; i < n; ++i) {
-      char32_t c = (rng() % 2 == 0) ? specials[rng() % std::size(specials)] : static_cast<char32_t>(rng() % 0x30000);
-      if (c >= 0xD800 && c <= 0xDFFF) c = U'b';
-      t.push_back(c);
-    }
-    std::string u;
-    for (char32_t c : t) {
-      if (c < 0x80) u += static_cast<char>(c);
-      else if (c < 0x800) { u += static_cast<char>(0xC0 | (c >> 6)); u += static_cast<char>(0x80 | (c & 0x3F)); }
-      else if (c < 0x10000) { u += static_cast<char>(0xE0 | (c >> 12)); u += static_cast<char>(0x80 | ((c >> 6) & 0x3F)); u += static_cast<char>(0x80 | (c & 0x3F)); }
-      else { u += static_cast<char>(0xF0 | (c >> 18)); u += static_cast<char>(0x80 | ((c >> 12) & 0x3F)); u += static_cast<char>(0x80 | ((c >> 6) & 0x3F)); u += static_cast<char>(0x80 | (c & 0x3F)); }
-    }
-    texts.push_back(u);
-  }
+  const std::vector<std::string> texts =
+      fx::random_texts(11, 150, 30,
+                       {U' ', U'-', U'|', U'.', U',', U'!', U'1', U'7', U'\t', 0xA0, 0x3042, 0x30FC, 0x4E2D, 0x0627,
+                        0x301, 0x1F600, U'a', U'Z', U'_'},
+                       2);
   for (const char* name : {"wordlevel-ws", "bpe-punct-digits", "ctc-chars", "scripts-delim", "marian-unigram"}) {
     SCOPED_TRACE(name);
     const Tokenizer tok = fx::load_tokenizer(name);

@@ -16,10 +16,7 @@ namespace {
 namespace fx = transformers::fixtures;
 using nlohmann::json;
 
-struct Result {
-  int exit_code;
-  std::string out;  // stdout and stderr together
-};
+using Result = fx::CliResult;
 
 std::string quote(const std::string& s) {
   std::string q = "'";
@@ -27,17 +24,7 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
-Result run_cli(const std::string& args) {
-  const std::string cmd = std::string(TRANSFORMERS_CLI_PATH) + " tokenize " + args + " 2>&1";
-  FILE* f = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
-  const int status = pclose(f);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Result run_cli(const std::string& args) { return fx::run_cli("tokenize " + args); }
 
 // The Transformers.js golden case of `fixture` for corpus text `name` (single or pair), default options.
 json golden_case(const std::string& fixture, const std::string& name, const std::string& pair = "") {

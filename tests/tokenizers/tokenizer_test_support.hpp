@@ -3,6 +3,9 @@
 #pragma once
 
 #include <fstream>
+#include <initializer_list>
+#include <random>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -39,6 +42,40 @@ inline const nlohmann::json& corpus() {
 }
 inline const std::string& corpus_text(const nlohmann::json& name) {
   return corpus()["texts"][name.get<std::string>()].get_ref<const std::string&>();
+}
+
+// `count` random texts of up to max_len - 1 code points, deterministic for `seed`: one code point in
+// `special_every` is drawn from `specials`, the others anywhere below U+30000 (surrogates become 'b').
+inline std::vector<std::string> random_texts(uint32_t seed, int count, int max_len,
+                                             std::initializer_list<char32_t> specials, int special_every) {
+  std::mt19937 rng(seed);
+  const std::vector<char32_t> pool(specials);
+  std::vector<std::string> texts;
+  for (int k = 0; k < count; ++k) {
+    std::string u;
+    const int n = static_cast<int>(rng() % max_len);
+    for (int i = 0; i < n; ++i) {
+      char32_t c = (rng() % special_every == 0) ? pool[rng() % pool.size()] : static_cast<char32_t>(rng() % 0x30000);
+      if (c >= 0xD800 && c <= 0xDFFF) c = U'b';
+      if (c < 0x80) {
+        u += static_cast<char>(c);
+      } else if (c < 0x800) {
+        u += static_cast<char>(0xC0 | (c >> 6));
+        u += static_cast<char>(0x80 | (c & 0x3F));
+      } else if (c < 0x10000) {
+        u += static_cast<char>(0xE0 | (c >> 12));
+        u += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        u += static_cast<char>(0x80 | (c & 0x3F));
+      } else {
+        u += static_cast<char>(0xF0 | (c >> 18));
+        u += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        u += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        u += static_cast<char>(0x80 | (c & 0x3F));
+      }
+    }
+    texts.push_back(std::move(u));
+  }
+  return texts;
 }
 
 }  // namespace transformers::fixtures

@@ -57,26 +57,8 @@ TEST(Unigram, RandomTextOnTwoThreads) {
   const std::string dir = std::string(TRANSFORMERS_FIXTURES_DIR) + "/tokenizers/";
   for (const char* name : {"use-lite", "unigram-first"}) {
     const Tokenizer tok = Tokenizer::from_files(dir + name + "/tokenizer.json", dir + name + "/tokenizer_config.json");
-    std::vector<std::string> texts;
-    std::mt19937 rng(7);
-    const char32_t specials[] = {U' ', U'\t', U'\n', 0xA0, 0x2581, 0xFF5E, 0xFFFD, 0x301, 0x1F600, 0x200D, U'a', U'X'};
-    for (int k = 0; k < 200; ++k) {
-      std::u32string t;
-      const int n = static_cast<int>(rng() % 40);
-      for (int i = 0; i < n; ++i) {
-        char32_t c = (rng() % 3 == 0) ? specials[rng() % std::size(specials)] : static_cast<char32_t>(rng() % 0x30000);
-        if (c >= 0xD800 && c <= 0xDFFF) c = U'b';
-        t.push_back(c);
-      }
-      std::string u;
-      for (char32_t c : t) {
-        if (c < 0x80) u += static_cast<char>(c);
-        else if (c < 0x800) { u += static_cast<char>(0xC0 | (c >> 6)); u += static_cast<char>(0x80 | (c & 0x3F)); }
-        else if (c < 0x10000) { u += static_cast<char>(0xE0 | (c >> 12)); u += static_cast<char>(0x80 | ((c >> 6) & 0x3F)); u += static_cast<char>(0x80 | (c & 0x3F)); }
-        else { u += static_cast<char>(0xF0 | (c >> 18)); u += static_cast<char>(0x80 | ((c >> 12) & 0x3F)); u += static_cast<char>(0x80 | ((c >> 6) & 0x3F)); u += static_cast<char>(0x80 | (c & 0x3F)); }
-      }
-      texts.push_back(u);
-    }
+    const std::vector<std::string> texts = transformers::fixtures::random_texts(
+        7, 200, 40, {U' ', U'\t', U'\n', 0xA0, 0x2581, 0xFF5E, 0xFFFD, 0x301, 0x1F600, 0x200D, U'a', U'X'}, 3);
     std::vector<std::vector<int64_t>> first(texts.size()), second(texts.size());
     auto run = [&](std::vector<std::vector<int64_t>>& into) {
       for (size_t i = 0; i < texts.size(); ++i) {

@@ -53,25 +53,18 @@ const Reference& reference() {
   return r;
 }
 
-double cosine(const float* a, const std::vector<double>& b) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < b.size(); ++i) {
-    dot += a[i] * b[i];
-    na += double(a[i]) * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / std::sqrt(na * nb);
-}
-
-double cosine(const float* a, const float* b, size_t n) {
+// Cosine of two n-vectors (float rows of our outputs, double rows of the reference).
+template <class A, class B>
+double cosine(const A* a, const B* b, size_t n) {
   double dot = 0, na = 0, nb = 0;
   for (size_t i = 0; i < n; ++i) {
-    dot += double(a[i]) * b[i];
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
+    dot += double(a[i]) * double(b[i]);
+    na += double(a[i]) * double(a[i]);
+    nb += double(b[i]) * double(b[i]);
   }
   return dot / std::sqrt(na * nb);
 }
+double cosine(const float* a, const std::vector<double>& b) { return cosine(a, b.data(), b.size()); }
 
 // Minimum cosine between the pipeline's embeddings of the reference sentences and TF.js's.
 double min_cosine_to_reference(const std::string& dtype) {
