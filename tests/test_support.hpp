@@ -16,7 +16,12 @@
 
 // AddressSanitizer's shadow memory and quarantine (freed memory is held back on purpose) make RSS say
 // nothing about release behaviour; scripts/sanitize.sh runs RSS tests for memory errors only.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRANSFORMERS_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(TRANSFORMERS_TEST_ASAN)
 #define SKIP_RSS_UNDER_ASAN() GTEST_SKIP() << "RSS assertions are meaningless under AddressSanitizer"
 #else
 #define SKIP_RSS_UNDER_ASAN() (void)0

@@ -1,8 +1,10 @@
 #include "engine/runtime.hpp"
 
+#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "core/stack_thread.hpp"
 #include "engine/session_memory.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
@@ -24,6 +26,20 @@ int resolved_threads(int requested) {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }
+// ONNX Runtime's environment creation matches a std::regex against /proc/self/cmdline, and libstdc++'s
+// regex recurses per character: ~256 bytes of stack per byte of the command line, so a 33 KB command line
+// overflowed an 8 MiB main-thread stack (issue 11). The environment is made on a thread of its own whose
+// stack is sized from the command line: 512 bytes per byte (2x the measured need) + 16 MiB. Its touched
+// pages go back to the OS when the thread ends (docs/memory.md).
+size_t command_line_bytes() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  size_t n = 0;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) n += static_cast<size_t>(in.gcount());
+  return n;
+}
+
+size_t env_creation_stack_bytes() { return (size_t{16} << 20) + 512 * command_line_bytes(); }
 }  // namespace
 
 void configure_runtime(const RuntimeOptions& options) {
@@ -57,7 +73,16 @@ Ort::Env& env() {
     threading.SetGlobalIntraOpNumThreads(resolved_threads(g_options.intra_op_threads));
     threading.SetGlobalInterOpNumThreads(1);
     threading.SetGlobalSpinControl(g_options.allow_spinning ? 1 : 0);
-    auto* e = new Ort::Env(threading, static_cast<OrtLoggingLevel>(g_options.log_severity), "transformers-cpp");
+    Ort::Env* e = nullptr;
+    const size_t stack = env_creation_stack_bytes();
+    try {
+      core::run_with_stack(stack, [&] {
+        e = new Ort::Env(threading, static_cast<OrtLoggingLevel>(g_options.log_severity), "transformers-cpp");
+      });
+    } catch (const std::runtime_error& err) {
+      throw Error(std::string("creating the ONNX Runtime environment (it needs a stack of about 512 bytes per byte "
+                              "of this process's command line): ") + err.what());
+    }
     register_env_allocator(*e);  // every session that opts in (configure_session_memory) uses ours
     g_created = true;
     return e;

@@ -1,11 +1,15 @@
 // Every case in tests/fixtures/golden/pipelines.json (written by Transformers.js, see
 // tools/golden/pipeline_goldens.mjs) must give the same labels and, within 1e-4, the same scores and tensors.
+// A q8 case is compared with the golden of this CPU's int8 GEMM path (cpu_features.hpp): the kernels differ
+// by up to 0.13 in a score and swap labels on inputs near the boundary, too much for one tolerance to mean
+// anything (docs/testing.md); within one path, ours and Transformers.js' agree to 1e-6.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "cpu_features.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -87,9 +91,51 @@ TEST_P(PipelineGolden, MatchesTransformersJs) {
   SCOPED_TRACE(c["name"].get<std::string>());
   Pipeline& p = pipeline_for(c["task"], c["model"], c.value("dtype", std::string("fp32")));
   const CallOptions options = options_from(c.value("options", json::object()));
+  const json* want = c.contains("output") ? &c["output"] : nullptr;
+  if (c.contains("int8_outputs")) {
+    const std::string path = fixtures::int8_gemm_path();
+    if (path.empty() || !c["int8_outputs"].contains(path))
+      GTEST_SKIP() << "no golden for this CPU's int8 GEMM kernel: CPUID shows neither AVX-512 VNNI, AVX-VNNI, AMX nor AVX2";
+    want = &c["int8_outputs"][path];
+  }
+  ASSERT_NE(want, nullptr) << "golden case without output";
   const Output out = c["input"].is_array() ? p(c["input"].get<std::vector<std::string>>(), options)
                                            : p(c["input"].get<std::string>(), options);
-  expect_same(c["output"], json::parse(out.to_json()), "output");
+  expect_same(*want, json::parse(out.to_json()), "output");
+}
+
+// What holds for q8 on any CPU, whatever its int8 kernel: the quantized model agrees with the fp32 golden of
+// the same input on the label order where fp32 is clear (margin > 2 x kQ8VsFp32), and every score is within
+// kQ8VsFp32 of fp32. kQ8VsFp32 = 0.2: the largest |q8 - fp32| softmax score over 131 texts was 0.123 on the
+// exact path and 0.101 on the saturating one (tools/q8_spread/spread.py, docs/testing.md).
+TEST(QuantizedGolden, CloseToFp32OnAnyCpu) {
+  constexpr double kQ8VsFp32 = 0.2;
+  const json& g = load_goldens();
+  PipelineOptions o;
+  o.dtype = "q8";
+  Pipeline q8 = pipeline("text-classification", fixtures::model("tiny-bert-sentiment"), o);
+  size_t compared = 0;
+  for (const auto& c : g["cases"]) {
+    if (c["model"] != "tiny-bert-sentiment" || c["dtype"] != "fp32" || !c["input"].is_array()) continue;
+    const json got = json::parse(q8(c["input"].get<std::vector<std::string>>(), options_from(c["options"])).to_json());
+    const json& want = c["output"];
+    ASSERT_EQ(got.size(), want.size()) << c["name"];
+    for (size_t i = 0; i < want.size(); ++i) {
+      const json w = want[i].is_array() ? want[i] : json::array({want[i]});
+      const json q = got[i].is_array() ? got[i] : json::array({got[i]});
+      ASSERT_EQ(w.size(), q.size()) << c["name"];
+      const bool clear = w.size() < 2 || w[0]["score"].get<double>() - w[1]["score"].get<double>() > 2 * kQ8VsFp32;
+      for (size_t j = 0; j < w.size(); ++j) {
+        if (clear) EXPECT_EQ(w[j]["label"], q[j]["label"]) << c["name"] << " row " << i;
+        double fp32_score = -1;
+        for (const auto& x : w)
+          if (x["label"] == q[j]["label"]) fp32_score = x["score"];
+        if (fp32_score >= 0) EXPECT_NEAR(fp32_score, q[j]["score"].get<double>(), kQ8VsFp32) << c["name"];
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GE(compared, 8u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, PipelineGolden, ::testing::Range<size_t>(0, case_count()),

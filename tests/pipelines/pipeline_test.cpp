@@ -156,11 +156,9 @@ TEST(FeatureExtraction, ClassifierLogitsOfTheWrongRankAreRefusedClearly) {
 TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
   Pipeline p = pipeline("text-classification", kSentiment);
   std::atomic<int> ok{0}, disposed{0}, other{0};
-  std::atomic<bool> started{false};
   std::thread worker([&] {
     for (int i = 0; i < 200; ++i) {
       try {
-        started = true;
         p(std::vector<std::string>(8, "a sentence that takes a little while to run"));
         ++ok;
       } catch (const DisposedError&) {
@@ -170,8 +168,8 @@ TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
       }
     }
   });
-  while (!started) std::this_thread::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Dispose once a call has finished, not after a fixed sleep: on a fast CPU 200 calls can end within it.
+  while (ok.load() == 0 && other.load() == 0 && disposed.load() == 0) std::this_thread::yield();
   p.dispose();
   worker.join();
   EXPECT_EQ(other.load(), 0);

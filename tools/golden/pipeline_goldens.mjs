@@ -5,6 +5,11 @@
 //   cd tools/node && node ../golden/pipeline_goldens.mjs
 //
 // Every case is dtype fp32 (onnx/model.onnx) except the "q8-*" cases (onnx/model_quantized.onnx).
+// A q8 case's numbers depend on ONNX Runtime's int8 GEMM kernel, which the CPU picks (docs/testing.md):
+// it has "int8_outputs": {"exact": ..., "saturating": ...} instead of "output". A run writes the entry
+// of its own CPU's path (or --int8-path=P) and keeps the other from the existing file;
+// --q8-only rewrites nothing else. tools/golden/regenerate_pipelines.sh writes both paths on a VNNI host
+// (the saturating one under qemu-x86_64 -cpu EPYC-Rome, an AVX2 CPU without VNNI).
 // Writes tests/fixtures/golden/pipelines.json:
 //   {"generator", "transformers_js_version", "cases": [{"name", "model", "task", "dtype", "input",
 //     "options" (exactly what was passed to the call; {} for none), "output"}]}
@@ -28,6 +33,25 @@ env.localModelPath = modelsRoot + '/';
 env.useFSCache = false;
 
 const DTYPE = 'fp32';
+
+const argv = process.argv.slice(2);
+const q8Only = argv.includes('--q8-only');
+// The same rule as tests/test_support.hpp int8_gemm_path(): VNNI/AMX accumulate u8*s8 exactly,
+// AVX2 and AVX-512BW without VNNI sum pairs with 16-bit saturation. Under qemu-user /proc/cpuinfo is the
+// host's, so an emulated run must say its path.
+function detectedInt8Path() {
+  const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+  const flags = new Set((line || '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  if ((flags.has('avx512_vnni') && flags.has('avx512bw') && flags.has('avx512vl')) || flags.has('avx_vnni') ||
+      flags.has('amx_int8')) return 'exact';
+  if (flags.has('avx2') || flags.has('avx512bw')) return 'saturating';
+  throw new Error('this CPU has neither AVX2 nor VNNI: its int8 kernel has no golden entry (docs/testing.md)');
+}
+const pathArg = argv.find((a) => a.startsWith('--int8-path='));
+const INT8_PATH = pathArg ? pathArg.split('=')[1] : detectedInt8Path();
+if (!['exact', 'saturating'].includes(INT8_PATH)) throw new Error(`--int8-path: exact or saturating, got ${INT8_PATH}`);
+const previous = fs.existsSync(outFile) ? JSON.parse(fs.readFileSync(outFile, 'utf8')).cases : [];
+const previousByName = new Map(previous.map((c) => [c.name, c]));
 
 // 10,000 words: every model truncates this to its tokenizer's model_max_length.
 const cycle = 'i do not like it but it is so good'.split(' ');
@@ -96,7 +120,8 @@ function toJson(output) {
 }
 
 const cases = [];
-for (const [models, task, makeCases] of [
+if (q8Only) cases.push(...previous.filter((c) => c.dtype !== 'q8'));
+else for (const [models, task, makeCases] of [
   [CLASSIFIERS, 'text-classification', classifierCases],
   [EMBEDDERS, 'feature-extraction', embedderCases],
 ]) {
@@ -120,7 +145,9 @@ for (const [models, task, makeCases] of [
     ['q8-batch-top_k-null', BATCH, { top_k: null }],
   ]) {
     const output = await pipe(input, { ...options });
-    cases.push({ name: `${model}/${suffix}`, model, task: 'text-classification', dtype: 'q8', input, options, output });
+    const name = `${model}/${suffix}`;
+    const int8_outputs = { ...(previousByName.get(name)?.int8_outputs ?? {}), [INT8_PATH]: output };
+    cases.push({ name, model, task: 'text-classification', dtype: 'q8', input, options, int8_outputs });
   }
   await pipe.dispose();
 }
@@ -137,4 +164,5 @@ fs.writeFileSync(
   `{"generator": ${JSON.stringify(doc.generator)}, "transformers_js_version": ${JSON.stringify(version)},\n` +
     ` "cases": [\n${body}\n]}\n`,
 );
-console.log(`wrote ${path.relative(repo, outFile)}: ${cases.length} cases, ${fs.statSync(outFile).size} bytes`);
+console.log(`wrote ${path.relative(repo, outFile)}: ${cases.length} cases (q8 entries: ${INT8_PATH} int8 path), ` +
+            `${fs.statSync(outFile).size} bytes`);
