@@ -25,6 +25,13 @@ struct RuntimeOptions {
 void configure_runtime(const RuntimeOptions& options);
 RuntimeOptions runtime_options();
 
+// The most intra-op threads a session, the runtime or a worker accepts: 4 per core this process may run
+// on (at least 4). More only slows a call down (1000 threads made a 0.13 s call take 43 s) or exhausts the
+// machine; asking for more is an InvalidInputError naming the limit, not a silent cap.
+int max_intra_op_threads();
+// Throws InvalidInputError("<what> must be 0 (one per core) .. max_intra_op_threads(), got N") when out of range.
+void check_intra_op_threads(int threads, const char* what);
+
 enum class ElementType { float32, float16, int64, int32, int8, uint8, boolean, string, other };
 const char* element_type_name(ElementType type);
 

@@ -12,7 +12,9 @@ const char* kUsage = R"(usage: transformers-cpp <command> [options]
 commands:
   run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
              [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--prepack] [--json]
-             [TEXT... | lines on stdin]     (--prepack: ONNX Runtime's private prepacked weights, see docs/memory.md)
+             [--batch-size N] [TEXT... | lines on stdin]
+             TEXT...: one call; stdin: batches of N lines (default 32) printed as each ends, with --json one
+             JSON line per input line (--prepack: ONNX Runtime's private prepacked weights, docs/memory.md)
   inspect DIR                      config summary, files and sizes, ONNX inputs/outputs and opset
   bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
                [--pooling P] [--no-normalize] [--loads N] [--prepack] [--json]
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
     if (command == "run") {
       return cli::run_command(cli::Args(argc, argv, 2,
                                         {"model", "dtype", "top-k", "function-to-apply", "pooling", "threads",
-                                         "model-file-name"},
+                                         "model-file-name", "batch-size"},
                                         {"normalize", "json", "prepack"}));
     }
     if (command == "inspect") return cli::inspect_command(cli::Args(argc, argv, 2, {"dtype"}, {"json"}));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cli/args.hpp"
+#include "transformers/engine.hpp"
 #include "transformers/error.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -12,6 +13,7 @@ inline PipelineOptions pipeline_options(const Args& args) {
   o.dtype = args.get("dtype").value_or("auto");
   o.model_file_name = args.get("model-file-name").value_or("model");
   o.session.intra_op_threads = args.get_int("threads", 0);
+  check_intra_op_threads(o.session.intra_op_threads, "--threads");  // before the model loads
   o.session.prepack_weights = args.has("prepack");
   return o;
 }

@@ -4,6 +4,7 @@
 
 #include "cli/args.hpp"
 #include "cli/options.hpp"
+#include "pipelines/batch_rows.hpp"
 #include "transformers/error.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -29,21 +30,76 @@ void print_human(const Output& out, const std::vector<std::string>& texts) {
     std::printf("\n");
   }
 }
+// Lines of stdin are run in batches of --batch-size and printed as each batch ends, so memory stays flat
+// whatever the input's length (issue 11: 100,000 lines in one batch took 24 GB). With --json each input
+// line gets one line of output, the JSON that `run TASK --json "that line"` prints (JSON Lines).
+constexpr int kDefaultBatchSize = 32;
+constexpr int kMaxBatchSize = 4096;
+
+void print_rows(const std::vector<Output>& rows, const std::vector<std::string>& texts, bool json) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (json) std::printf("%s\n", rows[i].to_json().c_str());
+    else print_human(rows[i], {texts[i]});
+  }
+  std::fflush(stdout);
+}
+
+// Runs one batch of stdin lines; an error names the line it came from (counted from 1).
+void run_stdin_batch(Pipeline& p, const std::vector<std::string>& lines, size_t first_line, const CallOptions& options,
+                     bool json, bool pad_left) {
+  std::vector<size_t> tokens;
+  try {
+    tokens = p.token_counts(lines);
+  } catch (const InvalidInputError&) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      try {
+        p.token_counts({lines[i]});
+      } catch (const InvalidInputError& e) {
+        throw InvalidInputError("stdin line " + std::to_string(first_line + i) + ": " + e.what());
+      }
+    }
+    throw;
+  }
+  const Output out = p(lines, options);
+  print_rows(pipelines::split_rows(out, tokens, pad_left, "run"), lines, json);
+}
 }  // namespace
 
 int run_command(const Args& args) {
   if (args.positionals().empty()) throw InvalidInputError("run: missing <task>");
   const std::string task = args.positionals()[0];
-  std::vector<std::string> texts(args.positionals().begin() + 1, args.positionals().end());
-  if (texts.empty()) {
-    for (std::string line; std::getline(std::cin, line);) texts.push_back(line);
-    if (texts.empty()) throw InvalidInputError("run: no input text (give TEXT arguments or lines on stdin)");
-  }
-  Pipeline p = pipeline(task, args.require("model"), pipeline_options(args));
+  const std::vector<std::string> texts(args.positionals().begin() + 1, args.positionals().end());
+  // Every option is checked before the model loads.
   const CallOptions options = call_options(args);
-  const Output out = texts.size() == 1 ? p(texts[0], options) : p(texts, options);
-  if (args.has("json")) std::printf("%s\n", out.to_json().c_str());
-  else print_human(out, texts);
+  const PipelineOptions load = pipeline_options(args);
+  const int batch_size = args.get_int("batch-size", kDefaultBatchSize);
+  if (batch_size < 1 || batch_size > kMaxBatchSize) {
+    throw InvalidInputError("--batch-size must be 1.." + std::to_string(kMaxBatchSize) + ", got " +
+                            std::to_string(batch_size));
+  }
+  const bool json = args.has("json");
+  if (!texts.empty()) {  // one call, exactly as the library gives it
+    Pipeline p = pipeline(task, args.require("model"), load);
+    const Output out = texts.size() == 1 ? p(texts[0], options) : p(texts, options);
+    if (json) std::printf("%s\n", out.to_json().c_str());
+    else print_human(out, texts);
+    return 0;
+  }
+  Pipeline p = pipeline(task, args.require("model"), load);
+  const bool pad_left = pipelines::tokenizer_pads_left(p.model_path());
+  std::vector<std::string> batch;
+  size_t line_no = 0, first = 1;
+  for (std::string line; std::getline(std::cin, line);) {
+    if (batch.empty()) first = line_no + 1;
+    ++line_no;
+    batch.push_back(std::move(line));
+    if (batch.size() == static_cast<size_t>(batch_size)) {
+      run_stdin_batch(p, batch, first, options, json, pad_left);
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) run_stdin_batch(p, batch, first, options, json, pad_left);
+  if (line_no == 0) throw InvalidInputError("run: no input text (give TEXT arguments or lines on stdin)");
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "engine/runtime.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -42,7 +43,21 @@ size_t command_line_bytes() {
 size_t env_creation_stack_bytes() { return (size_t{16} << 20) + 512 * command_line_bytes(); }
 }  // namespace
 
+int max_intra_op_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return std::max(4, 4 * static_cast<int>(n == 0 ? 1 : n));
+}
+
+void check_intra_op_threads(int threads, const char* what) {
+  const int limit = max_intra_op_threads();
+  if (threads < 0 || threads > limit) {
+    throw InvalidInputError(std::string(what) + " must be 0 (one per core) to " + std::to_string(limit) +
+                            " (4 per core of this machine), got " + std::to_string(threads));
+  }
+}
+
 void configure_runtime(const RuntimeOptions& options) {
+  check_intra_op_threads(options.intra_op_threads, "RuntimeOptions.intra_op_threads");
   std::lock_guard lock(g_mutex);
   if (g_created && !same(options, g_options)) {
     throw InvalidInputError(

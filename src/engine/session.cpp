@@ -172,10 +172,7 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
   if (!std::filesystem::is_regular_file(model_file, ec)) {
     throw ModelLoadError("ONNX model file not found: " + model_file.string());
   }
-  if (options.intra_op_threads < 0) {
-    throw InvalidInputError("SessionOptions.intra_op_threads must be >= 0, got " +
-                            std::to_string(options.intra_op_threads));
-  }
+  check_intra_op_threads(options.intra_op_threads, "SessionOptions.intra_op_threads");
   try {
     Ort::SessionOptions so;
     so.SetGraphOptimizationLevel(to_onnx(options.optimization));

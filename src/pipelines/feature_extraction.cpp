@@ -1,6 +1,7 @@
 // feature-extraction (alias embeddings), as Transformers.js' FeatureExtractionPipeline.
 #include <cmath>
 
+#include "pipelines/batch_rows.hpp"
 #include "pipelines/text_pipeline.hpp"
 #include "transformers/error.hpp"
 
@@ -91,12 +92,7 @@ class FeatureExtraction final : public Pipeline::Impl {
 
   static void normalize_rows(Tensor& result) {
     const size_t width = static_cast<size_t>(result.dims.back());
-    for (size_t off = 0; off < result.data.size(); off += width) {
-      double norm = 0;
-      for (size_t k = 0; k < width; ++k) norm += static_cast<double>(result.data[off + k]) * result.data[off + k];
-      norm = std::sqrt(norm);
-      for (size_t k = 0; k < width; ++k) result.data[off + k] = static_cast<float>(result.data[off + k] / norm);
-    }
+    for (size_t off = 0; off < result.data.size(); off += width) pipelines::normalize_row(result.data.data() + off, width);
   }
 
   std::string output_name_;

@@ -9,9 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "core/files.hpp"
-#include "core/json_fields.hpp"
-#include "transformers/model_folder.hpp"
+#include "pipelines/batch_rows.hpp"
 
 namespace transformers {
 
@@ -22,24 +20,6 @@ using Clock = std::chrono::steady_clock;
 bool same_options(const CallOptions& a, const CallOptions& b) {
   return a.top_k == b.top_k && a.function_to_apply == b.function_to_apply && a.pooling == b.pooling &&
          a.normalize == b.normalize;
-}
-
-// The tokenizer's padding side, read as the tokenizer reads it: any padding_side but "right" pads left.
-bool pads_left(const std::filesystem::path& model) {
-  const std::filesystem::path config = ModelFolder(model).tokenizer_config_json();
-  std::error_code ec;
-  if (!std::filesystem::exists(config, ec)) return false;
-  const core::Json json = core::parse_json(core::read_text_file(config, "tokenizer config"), config.string());
-  const auto side = core::opt_string(json, "padding_side", config.string());
-  return side && *side != "right";
-}
-
-// Same arithmetic as feature-extraction's normalize (double accumulation), so results are bit-equal.
-void normalize_row(float* row, size_t width) {
-  double norm = 0;
-  for (size_t k = 0; k < width; ++k) norm += static_cast<double>(row[k]) * row[k];
-  norm = std::sqrt(norm);
-  for (size_t k = 0; k < width; ++k) row[k] = static_cast<float>(row[k] / norm);
 }
 
 }  // namespace
@@ -189,56 +169,29 @@ bool DynamicBatcher::State::positional(const CallOptions& requested) const {
 // The batch's Output cut into what each call would get alone (an unbatched input, its own positions).
 std::vector<Output> DynamicBatcher::State::split(const Output& out, const std::vector<size_t>& tokens,
                                                  const CallOptions& requested) const {
-  const size_t n = tokens.size();
-  const size_t padded_len = n ? *std::max_element(tokens.begin(), tokens.end()) : 0;
-  std::vector<Output> results;
-  results.reserve(n);
-  if (out.is_labels()) {
-    const Output::Labels& labels = out.labels();
-    if (labels.size() != n) {
-      throw Error("dynamic batcher: the pipeline returned " + std::to_string(labels.size()) + " label lists for " +
-                  std::to_string(n) + " inputs");
+  std::vector<Output> rows = pipelines::split_rows(out, tokens, backend.pad_left, "dynamic batcher");
+  if (!out.is_tensor()) return rows;
+  const size_t width = static_cast<size_t>(out.tensor().dims.back());
+  if (out.tensor().rank() == 2) {
+    // An already pooled graph output ignores pooling; normalize is ours if we asked for none.
+    if (positional(requested) && requested.normalize) {
+      for (Output& r : rows) {
+        Tensor row = r.tensor();
+        pipelines::normalize_row(row.data.data(), width);
+        r = Output(std::move(row));
+      }
     }
-    for (size_t i = 0; i < n; ++i) results.emplace_back(Output::Labels{labels[i]}, false, out.top_k());
-    return results;
+    return rows;
   }
-  const Tensor& t = out.tensor();
-  if ((t.rank() != 2 && t.rank() != 3) || t.dims[0] != static_cast<int64_t>(n)) {
-    throw Error("dynamic batcher: the pipeline returned a tensor of shape " + t.dims_string() + " for " +
-                std::to_string(n) + " inputs");
+  if (requested.pooling == Pooling::none) return rows;
+  for (size_t i = 0; i < rows.size(); ++i) {  // last_token, on the unpadded positions
+    if (tokens[i] == 0) throw InvalidInputError("dynamic batcher: an input of no tokens has no last token");
+    const Tensor& own = rows[i].tensor();
+    Tensor row{{1, static_cast<int64_t>(width)}, {own.data.end() - static_cast<std::ptrdiff_t>(width), own.data.end()}};
+    if (requested.normalize) pipelines::normalize_row(row.data.data(), width);
+    rows[i] = Output(std::move(row));
   }
-  const size_t width = static_cast<size_t>(t.dims.back());
-  if (t.rank() == 2) {  // pooled (or an already pooled graph output)
-    for (size_t i = 0; i < n; ++i) {
-      Tensor row{{1, static_cast<int64_t>(width)}, {t.data.begin() + i * width, t.data.begin() + (i + 1) * width}};
-      // An already pooled graph output ignores pooling; normalize is ours if we asked for none.
-      if (positional(requested) && requested.normalize) normalize_row(row.data.data(), width);
-      results.emplace_back(std::move(row));
-    }
-    return results;
-  }
-  const size_t seq = static_cast<size_t>(t.dims[1]);
-  if (seq != padded_len) {
-    throw Error("dynamic batcher: the pipeline returned " + std::to_string(seq) + " positions for inputs padded to " +
-                std::to_string(padded_len) + " tokens (token_counts and run disagree)");
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const size_t own = tokens[i];
-    const size_t first = backend.pad_left ? seq - own : 0;  // where its own tokens start (0: see cut())
-    const float* base = t.data.data() + i * seq * width;
-    if (requested.pooling == Pooling::none) {
-      Tensor rows{{1, static_cast<int64_t>(own), static_cast<int64_t>(width)},
-                  {base + first * width, base + (first + own) * width}};
-      results.emplace_back(std::move(rows));
-    } else {  // last_token, on the unpadded positions
-      if (own == 0) throw InvalidInputError("dynamic batcher: an input of no tokens has no last token");
-      const size_t pos = first + own - 1;
-      Tensor row{{1, static_cast<int64_t>(width)}, {base + pos * width, base + (pos + 1) * width}};
-      if (requested.normalize) normalize_row(row.data.data(), width);
-      results.emplace_back(std::move(row));
-    }
-  }
-  return results;
+  return rows;
 }
 
 void DynamicBatcher::State::run(std::vector<std::unique_ptr<Call>> calls) {
@@ -312,7 +265,7 @@ DynamicBatcher::DynamicBatcher(std::shared_ptr<Pipeline> pipeline, DynamicBatche
           [&] {
             if (!pipeline) throw InvalidInputError("DynamicBatcher: the pipeline is null");
             Backend b;
-            b.pad_left = pads_left(pipeline->model_path());
+            b.pad_left = pipelines::tokenizer_pads_left(pipeline->model_path());
             b.token_counts = [p = pipeline](const std::vector<std::string>& texts) { return p->token_counts(texts); };
             b.run = [p = pipeline](const std::vector<std::string>& texts, const CallOptions& o) { return (*p)(texts, o); };
             return b;

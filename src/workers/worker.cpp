@@ -1,6 +1,8 @@
 // make_worker() and the WorkerKind names.
 #include "workers/worker_factories.hpp"
 
+#include "transformers/engine.hpp"
+
 namespace transformers {
 
 const char* to_string(WorkerKind kind) { return kind == WorkerKind::thread ? "thread" : "process"; }
@@ -12,6 +14,7 @@ WorkerKind parse_worker_kind(std::string_view text) {
 }
 
 std::unique_ptr<Worker> make_worker(const WorkerOptions& options) {
+  check_intra_op_threads(options.intra_op_threads, "WorkerOptions.intra_op_threads");
   return options.kind == WorkerKind::thread ? workers::make_thread_worker(options)
                                             : workers::make_process_worker(options);
 }

@@ -3,6 +3,8 @@
 // anything is reserved, so hostile lengths cannot make us allocate.
 #include "workers/worker_protocol.hpp"
 
+#include "transformers/engine.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -387,7 +389,9 @@ Hello decode_hello(std::span<const unsigned char> bytes) {
   }
   h.pid = r.i32();
   h.intra_op_threads = r.i32();
-  if (h.intra_op_threads < 0) r.fail("negative intra_op_threads");
+  if (h.intra_op_threads < 0 || h.intra_op_threads > max_intra_op_threads())
+    r.fail("intra_op_threads " + std::to_string(h.intra_op_threads) + " outside 0.." +
+           std::to_string(max_intra_op_threads()));
   h.shm_threshold = r.u64();
   h.release_policy = read_policy(r);
   h.name = r.str();

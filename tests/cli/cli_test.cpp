@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
@@ -30,7 +31,8 @@ TEST(Cli, RunJsonEqualsTheLibrary) {
   EXPECT_DOUBLE_EQ(got[0]["score"].get<double>(), want[0]["score"].get<double>());
 }
 
-TEST(Cli, RunReadsLinesFromStdinAsABatch) {
+// One JSON line per stdin line (stdin_stream_test.cpp has the rest of the streaming contract).
+TEST(Cli, RunReadsLinesFromStdinAsJsonLines) {
   const std::string cmd = "run feature-extraction --model " + kEmbedder + " --pooling mean --normalize --json";
   const std::string full = "printf 'first line\\nsecond one\\n' | " + std::string(TRANSFORMERS_CLI_PATH) + " " + cmd;
   FILE* f = popen(full.c_str(), "r");
@@ -39,8 +41,10 @@ TEST(Cli, RunReadsLinesFromStdinAsABatch) {
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
   ASSERT_EQ(pclose(f), 0) << out;
-  const auto j = nlohmann::json::parse(out);
-  EXPECT_EQ(j["dims"][0], 2);
+  std::istringstream lines(out);
+  size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) EXPECT_EQ(nlohmann::json::parse(line)["dims"][0], 1);
+  EXPECT_EQ(count, 2u);
 }
 
 TEST(Cli, UnknownTaskExitsWithUsageErrorListingTasks) {
