@@ -23,7 +23,10 @@ struct ModelConfig {
   int intermediate_size = 0;
   int vocab_size = 0;
   int max_position_embeddings = 0;
-  std::optional<std::string> transformers_js_dtype;  // config["transformers.js_config"]["dtype"] when a string
+  // config["transformers.js_config"]["dtype"]: one dtype for every file, or (an object) one per model file
+  // name, as Transformers.js reads it. An unknown dtype or a wrong type is a ModelLoadError naming the field.
+  std::optional<std::string> transformers_js_dtype;
+  std::map<std::string, std::string> transformers_js_dtype_by_file;
 
   // Throws ModelLoadError naming the file and the field.
   static ModelConfig from_file(const std::filesystem::path& config_json);
@@ -51,8 +54,11 @@ class ModelFolder {
   const ModelConfig& config() const { return config_; }
   std::filesystem::path tokenizer_json() const;         // throws if missing
   std::filesystem::path tokenizer_config_json() const;  // may not exist; tokenizer defaults apply
-  // The dtype actually selected for a request ("auto" resolved).
+  // The dtype actually selected for a request ("auto" resolved). An empty dtype is an InvalidInputError.
   std::string resolve_dtype(const ModelFileRequest& request) const;
+  // Where resolve_dtype's answer came from, for messages: "requested", "config.json transformers.js_config.dtype"
+  // or "default".
+  std::string dtype_origin(const ModelFileRequest& request) const;
   // The ONNX file for a request; throws ModelLoadError naming the path and listing the ONNX files present.
   std::filesystem::path onnx_file(const ModelFileRequest& request) const;
   // "name (size)" of every file, for error messages and `inspect`.

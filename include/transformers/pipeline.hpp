@@ -62,9 +62,15 @@ class Output {
   // What shaped it (to rebuild an equal Output elsewhere, e.g. across a process worker's socket).
   bool batched_input() const { return batched_input_; }
   std::optional<int> top_k() const { return top_k_; }
+  // Which inputs (indices into the call's texts) were cut to the model's maximum length: the result
+  // describes only their first Pipeline::max_input_tokens() tokens. Not part of to_json() (Transformers.js
+  // returns no such field); the CLI warns on stderr.
+  const std::vector<size_t>& truncated_inputs() const { return truncated_; }
+  void set_truncated_inputs(std::vector<size_t> inputs) { truncated_ = std::move(inputs); }
 
  private:
   std::variant<Labels, Tensor> value_;
+  std::vector<size_t> truncated_;
   bool batched_input_ = false;
   std::optional<int> top_k_;
 };
@@ -103,6 +109,11 @@ class Pipeline {
   // Tokens each text takes in a call (special tokens included, after truncation), without running the
   // model: what a dynamic batcher needs to group texts by length. InvalidInputError on invalid UTF-8.
   std::vector<size_t> token_counts(const std::vector<std::string>& texts) const;
+  // The most tokens an input keeps (special tokens included): tokenizer_config.json's model_max_length,
+  // lowered to the model's own position limit (config.json max_position_embeddings / n_positions, less
+  // RoBERTa's padding offset, and a fixed sequence axis of the graph) when that is smaller. Real configs
+  // often say model_max_length 1e30; Transformers.js then fails inside ONNX Runtime on a long input.
+  size_t max_input_tokens() const;
   uint64_t memory_owner() const;        // its accounting id in the allocator (owner_memory())
 
   struct Impl;

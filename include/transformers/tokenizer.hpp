@@ -25,6 +25,8 @@ struct Encoding {
   // (Python tokenizers' `overflowing`; for a pair, every overflowing part of the first text with
   // the second, then the first with every overflowing part of the second).
   std::vector<Encoding> overflowing;
+  // Tokens were cut off by end truncation (Transformers.js' kind) to fit the maximum length.
+  bool truncated = false;
 };
 
 enum class Padding { none, longest, max_length };
@@ -59,6 +61,7 @@ struct BatchEncoding {
   std::vector<int64_t> input_ids;
   std::vector<int64_t> attention_mask;
   std::vector<int64_t> token_type_ids;
+  std::vector<size_t> truncated;  // indices of the inputs whose tokens were cut to fit seq_len
 };
 
 class Tokenizer {

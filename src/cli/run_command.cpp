@@ -15,7 +15,8 @@ void print_human(const Output& out, const std::vector<std::string>& texts) {
   if (out.is_labels()) {
     const auto& labels = out.labels();
     for (size_t i = 0; i < labels.size(); ++i) {
-      std::printf("%s\n", texts[i].c_str());
+      std::fwrite(texts[i].data(), 1, texts[i].size(), stdout);  // a NUL byte in the text is printed too
+      std::fputc('\n', stdout);
       for (const auto& l : labels[i]) std::printf("  %-20s %.6f\n", l.label.c_str(), l.score);
     }
     return;
@@ -35,6 +36,14 @@ void print_human(const Output& out, const std::vector<std::string>& texts) {
 // line gets one line of output, the JSON that `run TASK --json "that line"` prints (JSON Lines).
 constexpr int kDefaultBatchSize = 32;
 constexpr int kMaxBatchSize = 4096;
+
+// The library marks inputs cut to the model's length; a person running the CLI is told on stderr.
+void warn_truncated(const Output& out, const Pipeline& p, const std::string& what, size_t first) {
+  for (size_t i : out.truncated_inputs()) {
+    std::fprintf(stderr, "warning: %s %zu was truncated to the model's %zu tokens\n", what.c_str(), first + i,
+                 p.max_input_tokens());
+  }
+}
 
 void print_rows(const std::vector<Output>& rows, const std::vector<std::string>& texts, bool json) {
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -61,6 +70,7 @@ void run_stdin_batch(Pipeline& p, const std::vector<std::string>& lines, size_t 
     throw;
   }
   const Output out = p(lines, options);
+  warn_truncated(out, p, "stdin line", first_line);
   print_rows(pipelines::split_rows(out, tokens, pad_left, "run"), lines, json);
 }
 }  // namespace
@@ -81,6 +91,7 @@ int run_command(const Args& args) {
   if (!texts.empty()) {  // one call, exactly as the library gives it
     Pipeline p = pipeline(task, args.require("model"), load);
     const Output out = texts.size() == 1 ? p(texts[0], options) : p(texts, options);
+    warn_truncated(out, p, "input", 1);
     if (json) std::printf("%s\n", out.to_json().c_str());
     else print_human(out, texts);
     return 0;

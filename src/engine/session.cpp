@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/files.hpp"
 #include "engine/model_weights.hpp"
 #include "engine/runtime.hpp"
 #include "engine/session_memory.hpp"
@@ -168,10 +169,7 @@ struct Session::Impl {
 Session::Session(const std::filesystem::path& model_file, const SessionOptions& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = model_file;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(model_file, ec)) {
-    throw ModelLoadError("ONNX model file not found: " + model_file.string());
-  }
+  core::require_regular_file(model_file, "ONNX model file");
   check_intra_op_threads(options.intra_op_threads, "SessionOptions.intra_op_threads");
   try {
     Ort::SessionOptions so;

@@ -60,9 +60,30 @@ ModelConfig ModelConfig::from_json(const std::string& json_text, const std::stri
   c.num_attention_heads = int_field("num_attention_heads", "n_heads");
   c.intermediate_size = int_field("intermediate_size", "hidden_dim");
   c.vocab_size = int_field("vocab_size");
-  c.max_position_embeddings = int_field("max_position_embeddings");
-  if (auto it = j.find("transformers.js_config"); it != j.end() && it->is_object()) {
-    if (auto d = it->find("dtype"); d != it->end() && d->is_string()) c.transformers_js_dtype = d->get<std::string>();
+  c.max_position_embeddings = int_field("max_position_embeddings", "n_positions");  // GPT-2 says n_positions
+  if (auto it = j.find("transformers.js_config"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) throw ModelLoadError(origin + ": field 'transformers.js_config' must be an object");
+    const auto known = [&](const core::Json& v, const std::string& field) {
+      if (!v.is_string()) throw ModelLoadError(origin + ": field '" + field + "' must be a dtype string");
+      const std::string d = v.get<std::string>();
+      if (d == "auto") return d;
+      for (const auto& k : known_dtypes())
+        if (k == d) return d;
+      throw ModelLoadError(origin + ": field '" + field + "' is '" + d + "', not a dtype Transformers.js knows (auto, " +
+                           [] {
+                             std::string all;
+                             for (const auto& k : known_dtypes()) all += (all.empty() ? "" : ", ") + k;
+                             return all;
+                           }() + ")");
+    };
+    if (auto d = it->find("dtype"); d != it->end() && !d->is_null()) {
+      if (d->is_object()) {
+        for (const auto& [file, v] : d->items())
+          c.transformers_js_dtype_by_file[file] = known(v, "transformers.js_config.dtype." + file);
+      } else {
+        c.transformers_js_dtype = known(*d, "transformers.js_config.dtype");
+      }
+    }
   }
   return c;
 }

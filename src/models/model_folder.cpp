@@ -81,15 +81,27 @@ fs::path ModelFolder::tokenizer_config_json() const { return root_ / "tokenizer_
 std::string ModelFolder::resolve_dtype(const ModelFileRequest& request) const {
   // Transformers.js selectDtype on the CPU device: explicit dtype, else config's
   // transformers.js_config.dtype, else fp32. An unknown explicit dtype is an error here (not a silent fallback).
-  if (request.dtype != "auto" && !request.dtype.empty()) {
+  if (request.dtype.empty()) throw InvalidInputError("dtype is empty; give one of auto, " + join(known_dtypes(), ", "));
+  if (request.dtype != "auto") {
     dtype_suffix(request.dtype);  // validates
     return request.dtype;
   }
-  if (config_.transformers_js_dtype && *config_.transformers_js_dtype != "auto") {
-    for (const auto& d : known_dtypes())
-      if (d == *config_.transformers_js_dtype) return d;
-  }
+  // Validated when config.json was read.
+  if (auto it = config_.transformers_js_dtype_by_file.find(request.model_file_name);
+      it != config_.transformers_js_dtype_by_file.end() && it->second != "auto")
+    return it->second;
+  if (config_.transformers_js_dtype && *config_.transformers_js_dtype != "auto") return *config_.transformers_js_dtype;
   return "fp32";
+}
+
+std::string ModelFolder::dtype_origin(const ModelFileRequest& request) const {
+  if (request.dtype != "auto") return "requested";
+  if (auto it = config_.transformers_js_dtype_by_file.find(request.model_file_name);
+      it != config_.transformers_js_dtype_by_file.end() && it->second != "auto")
+    return "config.json transformers.js_config.dtype." + request.model_file_name;
+  if (config_.transformers_js_dtype && *config_.transformers_js_dtype != "auto")
+    return "config.json transformers.js_config.dtype";
+  return "default";
 }
 
 fs::path ModelFolder::onnx_file(const ModelFileRequest& request) const {
@@ -98,12 +110,13 @@ fs::path ModelFolder::onnx_file(const ModelFileRequest& request) const {
     throw InvalidInputError("invalid model_file_name '" + request.model_file_name + "'");
   }
   const fs::path p = root_ / request.subfolder / (request.model_file_name + dtype_suffix(dtype) + ".onnx");
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) {
+  if (const std::string why = core::not_a_regular_file(p); !why.empty()) {
     std::vector<std::string> onnx;
     for (const auto& f : listing())
       if (f.find(".onnx") != std::string::npos) onnx.push_back(f);
-    throw ModelLoadError("ONNX file for dtype '" + dtype + "' not found: " + p.string() + "; ONNX files present: " +
+    const std::string origin = dtype_origin(request);
+    throw ModelLoadError("ONNX file for dtype '" + dtype + "'" + (origin == "requested" ? "" : " (from " + origin + ")") +
+                         " " + why + ": " + p.string() + "; ONNX files present: " +
                          (onnx.empty() ? std::string("none") : join(onnx, ", ")));
   }
   return p;

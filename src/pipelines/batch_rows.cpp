@@ -27,7 +27,19 @@ bool tokenizer_pads_left(const std::filesystem::path& model) {
   return side && *side != "right";
 }
 
+namespace {
+std::vector<Output> split_rows_of(const Output& out, const std::vector<size_t>& tokens, bool pad_left, const char* who);
+}  // namespace
+
 std::vector<Output> split_rows(const Output& out, const std::vector<size_t>& tokens, bool pad_left, const char* who) {
+  std::vector<Output> rows = split_rows_of(out, tokens, pad_left, who);
+  for (size_t i : out.truncated_inputs())
+    if (i < rows.size()) rows[i].set_truncated_inputs({0});
+  return rows;
+}
+
+namespace {
+std::vector<Output> split_rows_of(const Output& out, const std::vector<size_t>& tokens, bool pad_left, const char* who) {
   const size_t n = tokens.size();
   std::vector<Output> results;
   results.reserve(n);
@@ -69,5 +81,6 @@ std::vector<Output> split_rows(const Output& out, const std::vector<size_t>& tok
   }
   return results;
 }
+}  // namespace
 
 }  // namespace transformers::pipelines

@@ -32,7 +32,7 @@ class FeatureExtraction final : public Pipeline::Impl {
   Output run(const std::vector<std::string>& texts, bool, const CallOptions& options) override {
     Forward f = forward(texts, {output_name_});
     OutputTensor& hidden = f.outputs.at(0);
-    if (output_name_ == "sentence_embedding") return Output(pooled(std::move(hidden), texts.size(), options));
+    if (output_name_ == "sentence_embedding") return with_truncation(Output(pooled(std::move(hidden), texts.size(), options)), f);
     if (hidden.dims.size() != 3 || hidden.dims[0] != static_cast<int64_t>(texts.size())) {
       throw Error("feature-extraction: output '" + output_name_ + "' has shape " +
                   Tensor{hidden.dims, {}}.dims_string() + ", expected [batch, sequence, hidden]");
@@ -75,7 +75,7 @@ class FeatureExtraction final : public Pipeline::Impl {
       }
     }
     if (options.normalize) normalize_rows(result);
-    return Output(std::move(result));
+    return with_truncation(Output(std::move(result)), f);
   }
 
  private:

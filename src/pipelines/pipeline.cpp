@@ -114,13 +114,14 @@ const std::string& Pipeline::dtype() const { return live(impl_).dtype; }
 const std::filesystem::path& Pipeline::onnx_file() const { return live(impl_).onnx_file; }
 
 uint64_t Pipeline::memory_owner() const { return live(impl_).memory_owner; }
+size_t Pipeline::max_input_tokens() const { return live(impl_).max_tokens; }
 
 std::vector<size_t> Pipeline::token_counts(const std::vector<std::string>& texts) const {
   if (!impl_) throw_disposed(nullptr);
   std::shared_lock lock(impl_->lifetime);
   if (impl_->disposed) throw_disposed(impl_.get());
-  EncodeOptions enc;  // as forward() encodes, minus the padding
-  enc.truncation = true;
+  EncodeOptions enc = impl_->encode_options();  // as forward() encodes, minus the padding
+  enc.padding = Padding::none;
   std::vector<size_t> counts;
   counts.reserve(texts.size());
   for (const auto& t : texts) counts.push_back(impl_->tokenizer->encode(t, enc).ids.size());

@@ -34,8 +34,21 @@ class TextClassification final : public Pipeline::Impl {
   TextClassification(const std::filesystem::path& model, const PipelineOptions& options)
       : Impl("text-classification", model, options) {
     bool has_logits = false;
-    for (const auto& o : session->outputs()) has_logits = has_logits || o.name == "logits";
+    for (const auto& o : session->outputs()) {
+      if (o.name != "logits") continue;
+      has_logits = true;
+      if (o.dims.size() == 2 && o.dims[1] > 0) check_labels(static_cast<size_t>(o.dims[1]));
+    }
     if (!has_logits) throw ModelLoadError("the graph " + onnx_file.string() + " has no 'logits' output");
+  }
+
+  // config.json's id2label must name exactly the graph's classes: Transformers.js would silently call
+  // the missing ones LABEL_i and drop the extra ones.
+  void check_labels(size_t logits) const {
+    if (config.id2label.empty() || config.id2label.size() == logits) return;
+    throw ModelLoadError("config.json of " + model_path.string() + " has " + std::to_string(config.id2label.size()) +
+                         " labels in id2label, but the graph " + onnx_file.string() + " gives " +
+                         std::to_string(logits) + " logits per input");
   }
 
   Output run(const std::vector<std::string>& texts, bool batched_input, const CallOptions& options) override {
@@ -53,6 +66,7 @@ class TextClassification final : public Pipeline::Impl {
                   ", expected [" + std::to_string(texts.size()) + ", num_labels]");
     }
     const size_t n = static_cast<size_t>(logits.dims[1]);
+    check_labels(n);
     const size_t k = options.top_k ? std::min(n, static_cast<size_t>(*options.top_k)) : n;
 
     Output::Labels result(texts.size());
@@ -70,7 +84,7 @@ class TextClassification final : public Pipeline::Impl {
         result[b].push_back({config.label(static_cast<int>(order[i])), scores[order[i]]});
       }
     }
-    return Output(std::move(result), batched_input, options.top_k);
+    return with_truncation(Output(std::move(result), batched_input, options.top_k), f);
   }
 };
 

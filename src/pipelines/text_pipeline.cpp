@@ -7,6 +7,38 @@
 
 namespace transformers {
 
+namespace {
+// Models whose position ids start after the padding index (RoBERTa's create_position_ids_from_input_ids):
+// max_position_embeddings counts two positions an input cannot use.
+bool positions_offset_by_padding(const std::string& model_type) {
+  for (const char* t : {"roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "longformer", "mpnet",
+                        "data2vec-text", "roberta-prelayernorm", "ibert", "luke"})
+    if (model_type == t) return true;
+  return false;
+}
+
+size_t position_limit(const ModelConfig& config, const Session& session, size_t model_max_length) {
+  size_t limit = model_max_length;
+  if (config.max_position_embeddings > 0) {
+    const int offset = positions_offset_by_padding(config.model_type) ? 2 : 0;
+    if (config.max_position_embeddings > offset)
+      limit = std::min(limit, static_cast<size_t>(config.max_position_embeddings - offset));
+  }
+  for (const auto& in : session.inputs())
+    if (in.name == "input_ids" && in.dims.size() == 2 && in.dims[1] > 0)
+      limit = std::min(limit, static_cast<size_t>(in.dims[1]));
+  return limit;
+}
+}  // namespace
+
+EncodeOptions Pipeline::Impl::encode_options() const {
+  EncodeOptions enc;
+  enc.padding = Padding::longest;
+  enc.truncation = true;
+  enc.max_length = max_tokens;
+  return enc;
+}
+
 Pipeline::Impl::Impl(std::string task_name, const std::filesystem::path& model, const PipelineOptions& options)
     : task(std::move(task_name)), model_path(model) {
   ModelFolder folder(model);
@@ -41,6 +73,7 @@ Pipeline::Impl::Impl(std::string task_name, const std::filesystem::path& model, 
       throw ModelLoadError("the graph " + onnx_file.string() + " has no 'input_ids' input; a text pipeline needs it");
     }
     tokenizer.emplace(tokenizer_loading.get());
+    max_tokens = position_limit(config, *session, tokenizer->model_max_length());
   } catch (...) {
     release();
     throw;
@@ -64,10 +97,18 @@ void Pipeline::Impl::release() {
 // What the graph cannot take is refused here, naming the input, instead of failing inside ONNX
 // Runtime with an operator's message (or, for an out-of-range id, reading past an embedding table).
 void Pipeline::Impl::check_encoding(const BatchEncoding& e, size_t texts) const {
-  if (e.seq_len == 0) {
-    const std::string which = texts == 1 ? "the input has no token" : "none of the " + std::to_string(texts) + " inputs has a token";
-    throw InvalidInputError(task + ": " + which + " after tokenization (the tokenizer of " + model_path.string() +
-                            " adds no special tokens, so an empty text gives none)");
+  // One rule for every call: an input of no tokens is an error, alone or in a batch (in a batch it
+  // would otherwise be a row of padding, pooled into a meaningless vector).
+  for (size_t row = 0; row < e.batch; ++row) {
+    size_t tokens = 0;
+    for (size_t k = 0; k < e.seq_len; ++k) tokens += e.attention_mask[row * e.seq_len + k] != 0;
+    if (tokens > 0) continue;
+    const std::string which = texts == 1 ? "the input has" : "input " + std::to_string(row) + " of " + std::to_string(texts) + " has";
+    const std::string cause =
+        tokenizer->model_max_length() == 0
+            ? "tokenizer_config.json of " + model_path.string() + " sets model_max_length 0, so every input is cut to nothing"
+            : "the tokenizer of " + model_path.string() + " adds no special tokens, so an empty text gives none";
+    throw InvalidInputError(task + ": " + which + " no token after tokenization (" + cause + ")");
   }
   if (config.vocab_size <= 0) return;
   for (size_t i = 0; i < e.input_ids.size(); ++i) {
@@ -84,11 +125,8 @@ void Pipeline::Impl::check_encoding(const BatchEncoding& e, size_t texts) const 
 Pipeline::Impl::Forward Pipeline::Impl::forward(const std::vector<std::string>& texts,
                                                 const std::vector<std::string>& output_names) {
   if (texts.empty()) throw InvalidInputError(task + ": no input texts");
-  EncodeOptions enc;
-  enc.padding = Padding::longest;
-  enc.truncation = true;
   Forward f;
-  f.encoding = tokenizer->encode_batch(texts, enc);
+  f.encoding = tokenizer->encode_batch(texts, encode_options());
   const BatchEncoding& e = f.encoding;
   check_encoding(e, texts.size());
   const std::vector<int64_t> dims = {static_cast<int64_t>(e.batch), static_cast<int64_t>(e.seq_len)};

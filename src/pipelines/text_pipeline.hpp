@@ -29,6 +29,11 @@ struct Pipeline::Impl {
     std::vector<OutputTensor> outputs;
   };
   Forward forward(const std::vector<std::string>& texts, const std::vector<std::string>& output_names);
+  // A task's result, told which inputs the forward pass truncated.
+  static Output with_truncation(Output out, Forward& f) {
+    out.set_truncated_inputs(std::move(f.encoding.truncated));
+    return out;
+  }
   void check_encoding(const BatchEncoding& encoding, size_t texts) const;
 
   std::string task;
@@ -38,6 +43,8 @@ struct Pipeline::Impl {
   ModelConfig config;
   std::optional<Tokenizer> tokenizer;
   std::optional<Session> session;
+  size_t max_tokens = 0;  // Pipeline::max_input_tokens()
+  EncodeOptions encode_options() const;  // what forward() and token_counts() tokenize with
   bool disposed = false;
   uint64_t memory_owner = 0;
   bool owns_memory_owner = true;

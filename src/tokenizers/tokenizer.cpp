@@ -270,6 +270,7 @@ BatchEncoding Tokenizer::encode_batch(const std::vector<std::string>& texts, con
   out.attention_mask.reserve(total);
   out.token_type_ids.reserve(total);
   for (const auto& e : batch) {
+    if (e.truncated) out.truncated.push_back(static_cast<size_t>(&e - batch.data()));
     out.input_ids.insert(out.input_ids.end(), e.ids.begin(), e.ids.end());
     out.attention_mask.insert(out.attention_mask.end(), e.attention_mask.begin(), e.attention_mask.end());
     out.token_type_ids.insert(out.token_type_ids.end(), e.token_type_ids.begin(), e.token_type_ids.end());

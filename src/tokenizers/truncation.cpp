@@ -27,6 +27,7 @@ void Tokenizer::Impl::pad_and_truncate(std::vector<Encoding>& batch, const Encod
       if (len == max_len) return;
       if (len > max_len) {
         if (cut_end) {
+          e.truncated = true;
           e.ids.resize(max_len);
           e.tokens.resize(max_len);
           e.attention_mask.resize(max_len);

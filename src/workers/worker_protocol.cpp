@@ -474,6 +474,8 @@ std::string encode_result(const CallResult& res) {
   Writer w;
   w.u32(res.pipelines);
   const Output& o = res.output;
+  w.u32(static_cast<uint32_t>(o.truncated_inputs().size()));
+  for (size_t i : o.truncated_inputs()) w.u32(static_cast<uint32_t>(i));
   if (o.is_labels()) {
     w.u8(0);
     w.u8(o.batched_input() ? 1 : 0);
@@ -503,6 +505,8 @@ CallResult decode_result(std::span<const unsigned char> bytes) {
   Reader r(bytes, "result");
   CallResult res;
   res.pipelines = r.u32();
+  std::vector<size_t> truncated(r.count(4));
+  for (size_t& i : truncated) i = r.u32();
   const uint8_t kind = r.u8();
   if (kind == 0) {
     const bool batched = r.boolean();
@@ -542,6 +546,7 @@ CallResult decode_result(std::span<const unsigned char> bytes) {
   } else {
     r.fail("result kind " + std::to_string(kind));
   }
+  res.output.set_truncated_inputs(std::move(truncated));
   return res;
 }
 

@@ -19,7 +19,7 @@
 namespace transformers::workers::protocol {
 
 inline constexpr uint32_t kMagic = 0x4B574654;  // "TFWK" as little-endian bytes
-inline constexpr uint16_t kVersion = 1;
+inline constexpr uint16_t kVersion = 2;  // 2: results carry the truncated inputs
 inline constexpr size_t kHeaderSize = 24;
 // Inline payloads are bounded so a bad length can never make the receiver allocate much.
 inline constexpr uint32_t kMaxInlinePayload = 64u << 20;

@@ -6,12 +6,14 @@
 #include <cmath>
 #include <thread>
 
+#include "broken_copy.hpp"
 #include "test_support.hpp"
 #include "transformers/error.hpp"
 #include "transformers/pipeline.hpp"
 #include "transformers/tokenizer.hpp"
 
 using namespace transformers;
+using fixtures::BrokenCopy;
 using fixtures::message_of;
 
 namespace {
@@ -176,21 +178,6 @@ TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
   EXPECT_EQ(ok.load() + disposed.load(), 200);
   EXPECT_GT(disposed.load(), 0);
 }
-
-namespace {
-// A copy of a fixture folder whose files a test may break.
-struct BrokenCopy {
-  std::filesystem::path root;
-  explicit BrokenCopy(const std::filesystem::path& from) {
-    root = std::filesystem::temp_directory_path() /
-           ("tfcpp_broken_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(root);
-    std::filesystem::copy(from, root, std::filesystem::copy_options::recursive);
-  }
-  void write(const char* file, const std::string& text) const { std::ofstream(root / file) << text; }
-  ~BrokenCopy() { std::filesystem::remove_all(root); }
-};
-}  // namespace
 
 TEST(Pipeline, MalformedConfigNamesFileAndField) {
   BrokenCopy copy(kSentiment);

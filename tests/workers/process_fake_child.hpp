@@ -93,7 +93,8 @@ inline int play(const std::string& mode, int fd) {
     return 0;  // closes mid-frame
   }
   if (mode == "bad-payload") {
-    const std::string junk("\x01\x00\x00\x00\x07junk", 9);  // result kind 7 does not exist
+    // pipelines 1, no truncated input, then result kind 7, which does not exist
+    const std::string junk("\x01\x00\x00\x00\x00\x00\x00\x00\x07junk", 13);
     write_all(fd, header(proto::MessageType::result, id, static_cast<uint32_t>(junk.size())) + junk);
   } else if (mode == "unknown-id") {
     write_all(fd, header(proto::MessageType::done, id + 1000, 0));

@@ -134,8 +134,8 @@ TEST(WorkerProtocol, BadHeadersAreRefusedWithClearMessages) {
   };
   const uint32_t bad_magic = 0x12345678;
   EXPECT_NE(message(header_with(0, &bad_magic, 4)).find("bad frame magic"), std::string::npos);
-  const uint16_t version = 2;
-  EXPECT_NE(message(header_with(4, &version, 2)).find("version 2"), std::string::npos);
+  const uint16_t version = proto::kVersion + 1;
+  EXPECT_NE(message(header_with(4, &version, 2)).find("version " + std::to_string(version)), std::string::npos);
   for (uint16_t type : {uint16_t{0}, uint16_t{14}, uint16_t{0xffff}})
     EXPECT_NE(message(header_with(6, &type, 2)).find("unknown frame type"), std::string::npos);
   const uint16_t flags = 2;
@@ -234,6 +234,10 @@ TEST(WorkerProtocol, MessagesRoundTripEveryField) {
   ASSERT_TRUE(tr.output.is_tensor());
   EXPECT_EQ(tr.output.tensor().dims, t.dims);
   EXPECT_EQ(std::memcmp(tr.output.tensor().data.data(), t.data.data(), t.data.size() * 4), 0);
+  tf::Output cut(t);
+  cut.set_truncated_inputs({0, 1});  // which inputs the model saw only in part survives the boundary
+  EXPECT_EQ(proto::decode_result(bytes_of(proto::encode_result({1, cut}))).output.truncated_inputs(),
+            (std::vector<size_t>{0, 1}));
 
   for (int k = 0; k <= static_cast<int>(proto::ErrorKind::other); ++k) {
     const auto e = proto::decode_error(bytes_of(proto::encode_error({static_cast<proto::ErrorKind>(k), "why"})));
