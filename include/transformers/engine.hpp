@@ -29,6 +29,8 @@ RuntimeOptions runtime_options();
 // on (at least 4). More only slows a call down (1000 threads made a 0.13 s call take 43 s) or exhausts the
 // machine; asking for more is an InvalidInputError naming the limit, not a silent cap.
 int max_intra_op_threads();
+// The version of the ONNX Runtime library loaded at run time ("1.29.0").
+std::string onnxruntime_version();
 // Throws InvalidInputError("<what> must be 0 (one per core) .. max_intra_op_threads(), got N") when out of range.
 void check_intra_op_threads(int threads, const char* what);
 

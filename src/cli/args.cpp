@@ -38,7 +38,7 @@ Args::Args(int argc, char** argv, int first, const std::set<std::string>& value_
   }
 }
 
-bool Args::has(const std::string& flag) const { return flags_.count(flag) > 0; }
+bool Args::has(const std::string& flag) const { return flags_.count(flag) > 0 || values_.count(flag) > 0; }
 
 std::optional<std::string> Args::get(const std::string& flag) const {
   auto it = values_.find(flag);

@@ -15,7 +15,7 @@ class Args {
   Args(int argc, char** argv, int first, const std::set<std::string>& value_flags,
        const std::set<std::string>& bool_flags);
 
-  bool has(const std::string& flag) const;
+  bool has(const std::string& flag) const;  // given at all: a boolean flag, or a flag with its value
   std::optional<std::string> get(const std::string& flag) const;
   std::string require(const std::string& flag) const;  // throws naming the flag
   int get_int(const std::string& flag, int fallback) const;  // throws on a non-integer

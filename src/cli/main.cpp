@@ -3,45 +3,84 @@
 #include <cstring>
 #include <string>
 
+#include "transformers/engine.hpp"
+
 #include "cli/args.hpp"
 #include "transformers/error.hpp"
 
 namespace {
-const char* kUsage = R"(usage: transformers-cpp <command> [options]
-
-commands:
-  run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
+// Each command's usage, declared once: `transformers-cpp --help` prints them all, `CMD --help` its own.
+struct CommandHelp {
+  const char* name;
+  const char* text;
+};
+const CommandHelp kCommands[] = {
+    {"run", R"(  run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
              [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--prepack] [--json]
              [--batch-size N] [TEXT... | lines on stdin]
              TEXT...: one call; stdin: batches of N lines (default 32) printed as each ends, with --json one
              JSON line per input line (--prepack: ONNX Runtime's private prepacked weights, docs/memory.md)
-  inspect DIR                      config summary, files and sizes, ONNX inputs/outputs and opset
-  bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
+             --top-k/--function-to-apply: text-classification only; --pooling/--normalize: feature-extraction
+)"},
+    {"inspect", R"(  inspect DIR [--json]             config summary, files and sizes, ONNX inputs/outputs and opset
+)"},
+    {"bench", R"(  bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
                [--pooling P] [--no-normalize] [--loads N] [--prepack] [--json]
-               input: B copies of "hello" x (S-2); feature-extraction defaults to mean pooling + normalize
-
-  similarity --model DIR [--pooling mean|cls] [--json] QUERY SENTENCE...
+               input: B copies of "hello" repeated to S tokens (counted by the tokenizer; the count the model
+               saw is reported); feature-extraction defaults to mean pooling + normalize
+)"},
+    {"similarity", R"(  similarity --model DIR [--pooling mean|cls|last_token] [--json] QUERY SENTENCE...
                                    rank sentences by cosine similarity to the query, with the memory report
-  mem <task> --model DIR [--policy immediate|deferred:MS|retain] [--runs N] [--cycles N] [--then DIR2]
+                                   (what is not given as arguments is read from stdin lines)
+)"},
+    {"mem", R"(  mem <task> --model DIR [--policy immediate|deferred:MS|retain] [--runs N] [--cycles N] [--then DIR2]
              [--worker thread|process] [--plot FILE.svg] [--json]
                                    the memory report at each phase of a pipeline's life (--worker: inside a
                                    worker, host and worker side by side, including after terminate)
-  tokenize --model DIR [--pair TEXT] [--no-special] [--json] TEXT
+)"},
+    {"tokenize", R"(  tokenize --model DIR [--pair TEXT] [--no-special] [--json] [TEXT | lines on stdin]
   tokenize --model DIR --decode IDS [--skip-special]
                                    ids, tokens and offsets of a text (or the text of comma-separated ids)
-  worker --fd N                    the child side of a process worker (started by the library, not by hand)
+)"},
+    {"worker", R"(  worker --fd N                    the child side of a process worker (started by the library, not by hand)
+)"},
+};
 
-tasks: text-classification (sentiment-analysis), feature-extraction (embeddings)
-)";
+std::string usage() {
+  std::string s = "usage: transformers-cpp <command> [options]   (transformers-cpp <command> --help, --version)\n\ncommands:\n";
+  for (const auto& c : kCommands) s += c.text;
+  s += "\ntasks: text-classification (sentiment-analysis), feature-extraction (embeddings)\n";
+  s += "exit codes: 0 done, 1 a model or file could not be loaded or a run failed, 2 bad usage or input\n";
+  return s;
+}
+
+bool asks_help(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--")) return false;
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) return true;
+  }
+  return false;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace transformers;
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    std::fputs(usage().c_str(), argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("transformers-cpp %s (ONNX Runtime %s)\n", TRANSFORMERS_CPP_VERSION, onnxruntime_version().c_str());
+    return 0;
+  }
   const std::string command = argv[1];
+  if (asks_help(argc, argv)) {
+    for (const auto& c : kCommands) {
+      if (command != c.name) continue;
+      std::printf("usage:\n%s", c.text);
+      return 0;
+    }
+  }
   try {
     if (command == "run") {
       return cli::run_command(cli::Args(argc, argv, 2,
@@ -49,7 +88,7 @@ int main(int argc, char** argv) {
                                          "model-file-name", "batch-size"},
                                         {"normalize", "json", "prepack"}));
     }
-    if (command == "inspect") return cli::inspect_command(cli::Args(argc, argv, 2, {"dtype"}, {"json"}));
+    if (command == "inspect") return cli::inspect_command(cli::Args(argc, argv, 2, {}, {"json"}));
     if (command == "bench") {
       return cli::bench_command(cli::Args(argc, argv, 2,
                                           {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
@@ -68,7 +107,7 @@ int main(int argc, char** argv) {
     }
     if (command == "tokenize") return cli::tokenize_command(argc, argv);
     if (command == "worker") return cli::worker_command(argc, argv);
-    std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), usage().c_str());
     return 2;
   } catch (const InvalidInputError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -26,7 +26,16 @@ inline Pooling parse_pooling(const std::string& s) {
   throw InvalidInputError("--pooling must be none, mean, cls (first_token) or last_token (eos), got '" + s + "'");
 }
 
-inline CallOptions call_options(const Args& args) {
+// An option that means nothing for the task is an error naming it, not silently ignored.
+inline void refuse_for_task(const Args& args, const std::string& task, std::initializer_list<const char*> flags) {
+  for (const char* f : flags)
+    if (args.has(f)) throw InvalidInputError("--" + std::string(f) + " does not apply to " + canonical_task(task));
+}
+
+inline CallOptions call_options(const Args& args, const std::string& task) {
+  const std::string t = canonical_task(task);  // throws for an unknown task, listing the known ones
+  if (t == "text-classification") refuse_for_task(args, task, {"pooling", "normalize"});
+  if (t == "feature-extraction") refuse_for_task(args, task, {"top-k", "function-to-apply"});
   CallOptions o;
   if (auto k = args.get("top-k")) {
     if (*k == "all") o.top_k = std::nullopt;

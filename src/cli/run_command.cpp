@@ -80,7 +80,7 @@ int run_command(const Args& args) {
   const std::string task = args.positionals()[0];
   const std::vector<std::string> texts(args.positionals().begin() + 1, args.positionals().end());
   // Every option is checked before the model loads.
-  const CallOptions options = call_options(args);
+  const CallOptions options = call_options(args, task);
   const PipelineOptions load = pipeline_options(args);
   const int batch_size = args.get_int("batch-size", kDefaultBatchSize);
   if (batch_size < 1 || batch_size > kMaxBatchSize) {

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "cli/args.hpp"
+#include "cli/json_out.hpp"
 #include "cli/options.hpp"
 #include "transformers/error.hpp"
 #include "transformers/memory_report.hpp"
@@ -15,8 +17,13 @@
 namespace transformers::cli {
 
 int similarity_command(const Args& args) {
-  const auto& texts = args.positionals();
+  // QUERY and SENTENCEs as arguments; what is missing comes from stdin lines (as run reads them).
+  std::vector<std::string> texts = args.positionals();
+  if (texts.size() < 2)
+    for (std::string line; std::getline(std::cin, line);) texts.push_back(line);
   if (texts.size() < 2) throw InvalidInputError("similarity: give a query and at least one sentence");
+  const Pooling pooling = parse_pooling(args.get("pooling").value_or("mean"));
+  if (pooling == Pooling::none) throw InvalidInputError("similarity: --pooling none gives no sentence vector; use mean, cls or last_token");
   using clock = std::chrono::steady_clock;
   const auto ms_since = [](clock::time_point t) {
     return std::chrono::duration<double, std::milli>(clock::now() - t).count();
@@ -26,7 +33,7 @@ int similarity_command(const Args& args) {
   Pipeline p = pipeline("feature-extraction", args.require("model"), pipeline_options(args));
   const double load_ms = ms_since(load_start);
   CallOptions call;
-  call.pooling = parse_pooling(args.get("pooling").value_or("mean"));
+  call.pooling = pooling;
   call.normalize = true;  // unit vectors: the dot product is the cosine
   const auto run_start = clock::now();
   const Tensor e = p(texts, call).tensor();
@@ -53,7 +60,7 @@ int similarity_command(const Args& args) {
     j["rss_before_load"] = before.rss;
     j["rss_after_dispose"] = after.rss;
     j["memory"] = nlohmann::ordered_json::parse(report.to_json());
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
     return 0;
   }
   std::printf("query: %s\n\n", texts[0].c_str());

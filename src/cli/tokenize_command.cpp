@@ -2,11 +2,13 @@
 // byte offsets), or of ids (--decode): what users reach for when an answer looks wrong.
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "cli/args.hpp"
+#include "cli/json_out.hpp"
 #include "transformers/error.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -18,7 +20,8 @@ namespace fs = std::filesystem;
 
 Tokenizer load(const std::string& dir) {
   const fs::path tok = fs::path(dir) / "tokenizer.json";
-  if (!fs::exists(tok)) throw InvalidInputError("tokenize: no tokenizer.json in '" + dir + "'");
+  // A missing file is a load error (exit 1), as for every other command.
+  if (!fs::exists(tok)) throw ModelLoadError("tokenizer.json not found: " + tok.string());
   const fs::path cfg = fs::path(dir) / "tokenizer_config.json";
   return Tokenizer::from_files(tok, fs::exists(cfg) ? cfg : fs::path());
 }
@@ -81,6 +84,22 @@ void print_table(const Encoding& e, const std::string& text, const std::string* 
   std::printf("%zu tokens\n", e.ids.size());
 }
 
+// One encoding, as a table for people or one line of JSON.
+void print_encoding(const Encoding& e, const std::string& text, const std::optional<std::string>& pair, bool json_out) {
+  if (json_out) {
+    nlohmann::ordered_json j;
+    j["ids"] = e.ids;
+    j["tokens"] = e.tokens;
+    j["offsets"] = nlohmann::ordered_json::array();
+    for (const auto& [b, end] : e.offsets) j["offsets"].push_back({b, end});
+    j["attention_mask"] = e.attention_mask;
+    j["token_type_ids"] = e.token_type_ids;
+    print_json(j);
+  } else {
+    print_table(e, text, pair ? &*pair : nullptr);
+  }
+}
+
 }  // namespace
 
 int tokenize_command(int argc, char** argv) {
@@ -90,36 +109,41 @@ int tokenize_command(int argc, char** argv) {
   if (auto ids_arg = args.get("decode")) {
     if (!args.positionals().empty()) throw InvalidInputError("tokenize --decode takes ids only, not TEXT");
     const std::vector<int64_t> ids = parse_ids(*ids_arg);
+    for (int64_t id : ids)  // an id the vocabulary does not have is an error, not [UNK]
+      if (!tok.id_to_token(id))
+        throw InvalidInputError("tokenize --decode: id " + std::to_string(id) + " is not in the vocabulary (" +
+                                std::to_string(tok.vocab_size()) + " tokens)");
     const std::string text = tok.decode(ids, args.has("skip-special"));
     if (json_out) {
       nlohmann::ordered_json j;
       j["ids"] = ids;
       j["text"] = text;
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      print_json(j);
     } else {
       std::printf("%s\n", text.c_str());
     }
     return 0;
   }
-  if (args.positionals().size() != 1)
-    throw InvalidInputError("tokenize: give one TEXT (quote it), or --decode IDS");
-  const std::string& text = args.positionals()[0];
+  if (args.positionals().size() > 1)
+    throw InvalidInputError("tokenize: give one TEXT (quote it), lines on stdin, or --decode IDS");
   EncodeOptions options;
   options.add_special_tokens = !args.has("no-special");
   const auto pair = args.get("pair");
-  const Encoding e = pair ? tok.encode_pair(text, *pair, options) : tok.encode(text, options);
-  if (json_out) {
-    nlohmann::ordered_json j;
-    j["ids"] = e.ids;
-    j["tokens"] = e.tokens;
-    j["offsets"] = nlohmann::ordered_json::array();
-    for (const auto& [b, end] : e.offsets) j["offsets"].push_back({b, end});
-    j["attention_mask"] = e.attention_mask;
-    j["token_type_ids"] = e.token_type_ids;
-    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else {
-    print_table(e, text, pair ? &*pair : nullptr);
+  if (args.positionals().empty()) {  // each stdin line, as run reads them (--json: JSON Lines)
+    size_t line_no = 0;
+    for (std::string line; std::getline(std::cin, line);) {
+      ++line_no;
+      try {
+        print_encoding(pair ? tok.encode_pair(line, *pair, options) : tok.encode(line, options), line, pair, json_out);
+      } catch (const InvalidInputError& e) {
+        throw InvalidInputError("stdin line " + std::to_string(line_no) + ": " + e.what());
+      }
+    }
+    if (line_no == 0) throw InvalidInputError("tokenize: no input text (give TEXT, lines on stdin, or --decode IDS)");
+    return 0;
   }
+  const std::string& text = args.positionals()[0];
+  print_encoding(pair ? tok.encode_pair(text, *pair, options) : tok.encode(text, options), text, pair, json_out);
   return 0;
 }
 

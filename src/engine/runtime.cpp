@@ -43,6 +43,8 @@ size_t command_line_bytes() {
 size_t env_creation_stack_bytes() { return (size_t{16} << 20) + 512 * command_line_bytes(); }
 }  // namespace
 
+std::string onnxruntime_version() { return Ort::GetVersionString(); }
+
 int max_intra_op_threads() {
   const unsigned n = std::thread::hardware_concurrency();
   return std::max(4, 4 * static_cast<int>(n == 0 ? 1 : n));

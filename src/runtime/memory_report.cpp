@@ -47,7 +47,8 @@ std::string MemoryReport::to_json() const {
                               {"peak_in_use", p.peak_in_use},
                               {"allocations", p.allocations}});
   }
-  return j.dump();
+  // Paths are bytes: one that is not UTF-8 is written with U+FFFD instead of failing the report.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 namespace {
