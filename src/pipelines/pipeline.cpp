@@ -84,11 +84,88 @@ Output Pipeline::operator()(std::string_view text, const CallOptions& options) c
   return impl_->run({std::string(text)}, false, options);
 }
 
+namespace {
+// A call's working memory grows with its padded batch (batch x longest input, and attention with its
+// square): 100,000 texts in one batch took 24 GB (issue 11). A call of more padded tokens than this runs
+// in consecutive chunks of at most this many, merged in order; below it a call is one batch, exactly as
+// Transformers.js runs it. Chunked: text-classification, and feature-extraction with pooling (one vector
+// per input). Not chunked: pooling none, whose result is itself [batch, longest, hidden].
+constexpr size_t kChunkTokens = 16384;
+
+bool chunkable(const std::string& task, const CallOptions& options) {
+  return task == "text-classification" || options.pooling != Pooling::none;
+}
+
+// Consecutive runs of inputs whose padded size (count x longest) stays within kChunkTokens.
+std::vector<std::pair<size_t, size_t>> chunks_of(const std::vector<size_t>& tokens) {
+  std::vector<std::pair<size_t, size_t>> chunks;
+  size_t begin = 0, longest = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const size_t l = std::max(longest, tokens[i]);
+    if (i > begin && (i - begin + 1) * l > kChunkTokens) {
+      chunks.emplace_back(begin, i);
+      begin = i;
+      longest = tokens[i];
+    } else {
+      longest = l;
+    }
+  }
+  chunks.emplace_back(begin, tokens.size());
+  return chunks;
+}
+
+Output merge(std::vector<Output>& parts, const std::vector<std::pair<size_t, size_t>>& chunks) {
+  std::vector<size_t> truncated;
+  for (size_t c = 0; c < parts.size(); ++c)
+    for (size_t i : parts[c].truncated_inputs()) truncated.push_back(chunks[c].first + i);
+  Output out = [&] {
+    if (parts.front().is_labels()) {
+      Output::Labels all;
+      for (auto& p : parts) all.insert(all.end(), p.labels().begin(), p.labels().end());
+      return Output(std::move(all), true, parts.front().top_k());
+    }
+    Tensor all{parts.front().tensor().dims, {}};
+    all.dims[0] = 0;
+    for (auto& p : parts) {
+      const Tensor& t = p.tensor();
+      if (t.rank() != 2 || t.dims[1] != all.dims[1])
+        throw Error("pipeline: a chunk returned shape " + t.dims_string() + ", expected [n, " + std::to_string(all.dims[1]) + "]");
+      all.dims[0] += t.dims[0];
+      all.data.insert(all.data.end(), t.data.begin(), t.data.end());
+    }
+    return Output(std::move(all));
+  }();
+  out.set_truncated_inputs(std::move(truncated));
+  return out;
+}
+}  // namespace
+
 Output Pipeline::operator()(const std::vector<std::string>& texts, const CallOptions& options) const {
   if (!impl_) throw_disposed(nullptr);
   std::shared_lock lock(impl_->lifetime);
   if (impl_->disposed) throw_disposed(impl_.get());
-  return impl_->run(texts, true, options);
+  // Fewer inputs than this cannot pass kChunkTokens at the usual 512-token limit: no second tokenization.
+  const size_t per_input = std::min(impl_->max_tokens, kChunkTokens);
+  if (per_input == 0 || texts.size() <= kChunkTokens / per_input || !chunkable(impl_->task, options))
+    return impl_->run(texts, true, options);
+  EncodeOptions enc = impl_->encode_options();
+  enc.padding = Padding::none;
+  std::vector<size_t> tokens;
+  tokens.reserve(texts.size());
+  for (const auto& t : texts) tokens.push_back(impl_->tokenizer->encode(t, enc).ids.size());
+  const auto chunks = chunks_of(tokens);
+  if (chunks.size() == 1) return impl_->run(texts, true, options);
+  std::vector<Output> parts;
+  parts.reserve(chunks.size());
+  for (const auto& [b, e] : chunks) {
+    try {
+      parts.push_back(impl_->run({texts.begin() + b, texts.begin() + e}, true, options));
+    } catch (const InvalidInputError& err) {  // name the input in the caller's numbering
+      throw InvalidInputError(std::string(err.what()) + " (in inputs " + std::to_string(b) + ".." +
+                              std::to_string(e - 1) + " of the call, run as one chunk)");
+    }
+  }
+  return merge(parts, chunks);
 }
 
 void Pipeline::dispose() {
