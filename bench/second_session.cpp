@@ -1,5 +1,5 @@
 // What a second session of the same model costs, with prepacking on or off (docs/memory.md):
-//   build/bench/second_session MODEL.onnx [--prepack]
+//   build/bench/second_session MODEL.onnx [--no-prepack]
 #include <cstdio>
 #include <cstring>
 #include <transformers/transformers.hpp>
@@ -8,11 +8,11 @@ namespace tf = transformers;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: second_session MODEL.onnx [--prepack]\n");
+    std::fprintf(stderr, "usage: second_session MODEL.onnx [--no-prepack]\n");
     return 2;
   }
   tf::SessionOptions o;
-  o.prepack_weights = argc > 2 && !std::strcmp(argv[2], "--prepack");
+  o.prepack_weights = !(argc > 2 && !std::strcmp(argv[2], "--no-prepack"));
   // [CLS] hello x14 [SEP]: 16 tokens, batch 1.
   std::vector<int64_t> ids(16, 7592), mask(16, 1), types(16, 0), dims{1, 16};
   ids.front() = 101;

@@ -54,13 +54,15 @@ struct SessionOptions {
   // Serve initializers from a memory-mapped file shared by every session of the same model file
   // (docs/memory.md). Off = ONNX Runtime reads and copies the weights itself.
   bool file_backed_weights = true;
-  // Where the aligned weights sidecar of a model with embedded weights is written once;
-  // empty = the default cache folder (see docs/memory.md).
+  // The cache folder of optimized models (and of weight sidecars); empty = the default one
+  // ($XDG_CACHE_HOME/transformers-cpp/weights, else ~/.cache/transformers-cpp/weights; docs/memory.md).
   std::filesystem::path weights_cache_dir;
-  // Let ONNX Runtime keep prepacked (private, per-session) copies of MatMul weights. Off by default:
-  // on BERT-base it costs +331 MiB private per session for a speed-up lost in this machine's noise
-  // (docs/memory-weights.md); with it off, weights stay file-backed and shared.
-  bool prepack_weights = false;
+  // Prepacked MatMul weights (ONNX Runtime's MLAS layout: the fast path). With file_backed_weights (the
+  // default) they come from the optimized-model cache, written once per model file and mapped read-only,
+  // so they cost no private memory. Off: the weights are served unpacked from the sidecar and MLAS packs
+  // them on every call (slower at small batches, docs/performance.md). Without file_backed_weights they
+  // are packed onto the heap, shared by the sessions of one file in this process.
+  bool prepack_weights = true;
   // Accounting owner of this session's allocations (0 = unattributed); pipelines set it.
   uint64_t memory_owner = 0;
 };

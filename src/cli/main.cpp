@@ -16,16 +16,16 @@ struct CommandHelp {
 };
 const CommandHelp kCommands[] = {
     {"run", R"(  run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
-             [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--prepack] [--json]
+             [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--no-prepack] [--json]
              [--batch-size N] [TEXT... | lines on stdin]
              TEXT...: one call; stdin: batches of N lines (default 32) printed as each ends, with --json one
-             JSON line per input line (--prepack: ONNX Runtime's private prepacked weights, docs/memory.md)
+             JSON line per input line (--no-prepack: unpacked weights from the sidecar, slower; docs/performance.md)
              --top-k/--function-to-apply: text-classification only; --pooling/--normalize: feature-extraction
 )"},
     {"inspect", R"(  inspect DIR [--json]             config summary, files and sizes, ONNX inputs/outputs and opset
 )"},
     {"bench", R"(  bench <task> --model DIR [--dtype D] [--batch B] [--seq S] [--runs N] [--warmup W] [--threads N]
-               [--pooling P] [--no-normalize] [--loads N] [--prepack] [--json]
+               [--pooling P] [--no-normalize] [--loads N] [--no-prepack] [--json]
                input: B copies of "hello" repeated to S tokens (counted by the tokenizer; the count the model
                saw is reported); feature-extraction defaults to mean pooling + normalize
 )"},
@@ -86,14 +86,14 @@ int main(int argc, char** argv) {
       return cli::run_command(cli::Args(argc, argv, 2,
                                         {"model", "dtype", "top-k", "function-to-apply", "pooling", "threads",
                                          "model-file-name", "batch-size"},
-                                        {"normalize", "json", "prepack"}));
+                                        {"normalize", "json", "no-prepack"}));
     }
     if (command == "inspect") return cli::inspect_command(cli::Args(argc, argv, 2, {}, {"json"}));
     if (command == "bench") {
       return cli::bench_command(cli::Args(argc, argv, 2,
                                           {"model", "dtype", "batch", "seq", "runs", "warmup", "threads",
                                            "pooling", "loads"},
-                                          {"json", "no-normalize", "prepack"}));
+                                          {"json", "no-normalize", "no-prepack"}));
     }
     if (command == "similarity") {
       return cli::similarity_command(

@@ -14,7 +14,7 @@ inline PipelineOptions pipeline_options(const Args& args) {
   o.model_file_name = args.get("model-file-name").value_or("model");
   o.session.intra_op_threads = args.get_int("threads", 0);
   check_intra_op_threads(o.session.intra_op_threads, "--threads");  // before the model loads
-  o.session.prepack_weights = args.has("prepack");
+  o.session.prepack_weights = !args.has("no-prepack");  // default: prepacked, from the optimized-model cache
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/onnx_protobuf.hpp"
+#include "engine/optimized_cache.hpp"
 #include "engine/weights_sidecar.hpp"
 #include "memory/mapped_file.hpp"
 #include "transformers/error.hpp"
@@ -23,9 +24,17 @@ struct SharedMapping {
   int sessions = 0;  // guarded by registry().mu
 };
 
+// A file ONNX Runtime maps itself (an optimized-model cache entry's data), counted for the memory report.
+struct OrtMapped {
+  fs::path path;
+  uint64_t bytes = 0;
+  int sessions = 0;
+};
+
 struct Registry {
   std::mutex mu;
   std::map<std::string, std::weak_ptr<SharedMapping>> files;  // key: path + identity of the file
+  std::map<std::string, OrtMapped> ort_files;                 // key: path
   std::string last_fallback;
 };
 Registry& registry() {
@@ -155,6 +164,70 @@ PreparedModel serve_external(const fs::path& onnx_path, const onnx::ModelScan& s
   return m;
 }
 
+// A session's share of a file ONNX Runtime maps.
+struct OrtLease {
+  std::string key;
+  ~OrtLease() {
+    std::lock_guard lock(registry().mu);
+    auto it = registry().ort_files.find(key);
+    if (it != registry().ort_files.end() && --it->second.sessions <= 0) registry().ort_files.erase(it);
+  }
+};
+
+std::shared_ptr<OrtLease> lease_ort_mapped(const fs::path& file, uint64_t bytes) {
+  auto lease = std::make_shared<OrtLease>();
+  lease->key = file.string();
+  std::lock_guard lock(registry().mu);
+  OrtMapped& m = registry().ort_files[lease->key];
+  m.path = file;
+  m.bytes = bytes;
+  ++m.sessions;
+  return lease;
+}
+
+void record_fallback(const std::string& why) {
+  std::lock_guard lock(registry().mu);
+  registry().last_fallback = why;
+}
+
+fs::path cache_dir_of(const SessionOptions& options) {
+  return options.weights_cache_dir.empty() ? sidecar::default_cache_dir() : options.weights_cache_dir;
+}
+
+// The entry's model, or (cache unwritable) the original file loaded plainly with the reason recorded.
+PreparedModel serve_optimized(const optimized::Entry& entry, const fs::path& model_file, const SessionOptions& options) {
+  if (!optimized::complete(entry)) {
+    try {
+      optimized::build(entry, model_file, options.optimization);
+    } catch (const optimized::CacheUnwritable& e) {
+      record_fallback(std::string(e.what()) + "; loaded " + model_file.string() +
+                      " without the optimized-model cache (prepacked weights on the heap)");
+      return PreparedModel{model_file, nullptr, nullptr, 0};
+    }
+  }
+  std::error_code ec;
+  const uint64_t data = fs::exists(entry.data, ec) ? fs::file_size(entry.data, ec) : 0;
+  PreparedModel m{entry.onnx, data ? lease_ort_mapped(entry.data, data) : nullptr, nullptr, data};
+  m.prepacked_in_file = true;
+  m.rebuild = [entry, model_file, options] {
+    optimized::remove(entry);
+    PreparedModel again = serve_optimized(entry, model_file, options);
+    again.rebuild = nullptr;  // once: a second refusal is the model's own error
+    return again;
+  };
+  return m;
+}
+
+PreparedModel prepare_optimized(const fs::path& model_file, const SessionOptions& options) {
+  optimized::Entry entry;
+  try {
+    entry = optimized::entry_for(model_file, cache_dir_of(options), options.optimization);
+  } catch (const fs::filesystem_error& e) {
+    throw ModelLoadError("cannot load ONNX model " + model_file.string() + ": " + e.what());
+  }
+  return serve_optimized(entry, model_file, options);
+}
+
 onnx::ModelScan scan_file(const memory::MappedFile& f, const fs::path& shown) {
   try {
     return onnx::scan_model(f.bytes());
@@ -164,7 +237,7 @@ onnx::ModelScan scan_file(const memory::MappedFile& f, const fs::path& shown) {
 }
 
 PreparedModel prepare_file_backed(const fs::path& model_file, const SessionOptions& options) {
-  const fs::path cache = options.weights_cache_dir.empty() ? sidecar::default_cache_dir() : options.weights_cache_dir;
+  const fs::path cache = cache_dir_of(options);
   sidecar::Entry entry;
   try {
     entry = sidecar::entry_for(model_file, cache);
@@ -198,6 +271,9 @@ PreparedModel prepare_file_backed(const fs::path& model_file, const SessionOptio
 }  // namespace
 
 PreparedModel prepare_model(const fs::path& model_file, const SessionOptions& options) {
+  // File-backed and prepacked (the default): the optimized-model cache. File-backed without prepacking:
+  // the aligned sidecar. Neither: ONNX Runtime reads the file itself.
+  if (options.file_backed_weights && options.prepack_weights) return prepare_optimized(model_file, options);
   PreparedModel m = options.file_backed_weights ? prepare_file_backed(model_file, options)
                                                 : PreparedModel{model_file, nullptr, nullptr, 0};
   if (!options.prepack_weights) {
@@ -217,6 +293,7 @@ std::vector<MappedWeights> mapped_weights() {
   for (const auto& [key, weak] : r.files) {
     if (auto m = weak.lock()) out.push_back({m->file.path(), m->file.size(), m->sessions});
   }
+  for (const auto& [key, m] : r.ort_files) out.push_back({m.path, m.bytes, m.sessions});
   return out;
 }
 

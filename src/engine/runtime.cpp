@@ -82,6 +82,16 @@ RuntimeOptions runtime_options() {
 
 namespace engine {
 
+GraphOptimizationLevel to_onnx_level(GraphOptimization g) {
+  switch (g) {
+    case GraphOptimization::disabled: return ORT_DISABLE_ALL;
+    case GraphOptimization::basic: return ORT_ENABLE_BASIC;
+    case GraphOptimization::extended: return ORT_ENABLE_EXTENDED;
+    case GraphOptimization::all: return ORT_ENABLE_ALL;
+  }
+  return ORT_ENABLE_ALL;
+}
+
 Ort::Env& env() {
   // Leaked on purpose: sessions may be destroyed during static destruction, after the env would be.
   static Ort::Env* instance = [] {

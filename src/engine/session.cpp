@@ -57,15 +57,6 @@ size_t element_size(ElementType t) {
   }
 }
 
-GraphOptimizationLevel to_onnx(GraphOptimization g) {
-  switch (g) {
-    case GraphOptimization::disabled: return ORT_DISABLE_ALL;
-    case GraphOptimization::basic: return ORT_ENABLE_BASIC;
-    case GraphOptimization::extended: return ORT_ENABLE_EXTENDED;
-    case GraphOptimization::all: return ORT_ENABLE_ALL;
-  }
-  return ORT_ENABLE_ALL;
-}
 
 std::string dims_string(const std::vector<int64_t>& dims) {
   std::string s = "[";
@@ -173,7 +164,7 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
   check_intra_op_threads(options.intra_op_threads, "SessionOptions.intra_op_threads");
   try {
     Ort::SessionOptions so;
-    so.SetGraphOptimizationLevel(to_onnx(options.optimization));
+    so.SetGraphOptimizationLevel(engine::to_onnx_level(options.optimization));
     engine::configure_session_memory(so, options);
     impl_->memory_owner = options.memory_owner;
     impl_->prepared = engine::prepare_model(model_file, options);
@@ -185,10 +176,21 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
       so.SetIntraOpNumThreads(options.intra_op_threads);
       so.SetInterOpNumThreads(1);
     }
-    if (options.prepack_weights) impl_->prepacked = shared_prepacked_weights(model_file);
-    impl_->session = Ort::Session(engine::env(), impl_->prepared.path.c_str(), so,
-                                  impl_->prepacked ? static_cast<OrtPrepackedWeightsContainer*>(*impl_->prepacked)
-                                                   : nullptr);
+    // Prepacked weights come from the optimized model's mapped file, or are shared in memory between the
+    // sessions of one file in this process (ONNX Runtime's container) when the model is read plainly.
+    const auto create = [&] {
+      if (options.prepack_weights && !impl_->prepared.prepacked_in_file) impl_->prepacked = shared_prepacked_weights(model_file);
+      impl_->session = Ort::Session(engine::env(), impl_->prepared.path.c_str(), so,
+                                    impl_->prepacked ? static_cast<OrtPrepackedWeightsContainer*>(*impl_->prepacked)
+                                                     : nullptr);
+    };
+    try {
+      create();
+    } catch (const Ort::Exception&) {
+      if (!impl_->prepared.rebuild) throw;
+      impl_->prepared = impl_->prepared.rebuild();  // a damaged cache entry: written again, loaded once more
+      create();
+    }
     Ort::AllocatorWithDefaultOptions alloc;
     for (size_t i = 0; i < impl_->session.GetInputCount(); ++i) {
       impl_->inputs.push_back(describe(impl_->session.GetInputNameAllocated(i, alloc).get(),

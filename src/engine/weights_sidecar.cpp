@@ -11,26 +11,16 @@
 #include <cstring>
 #include <vector>
 
+#include "core/hash.hpp"
+
 namespace transformers::engine::sidecar {
 
 namespace fs = std::filesystem;
 
 namespace {
 
-uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string hex(uint64_t v, int digits) {
-  static const char* d = "0123456789abcdef";
-  std::string s(static_cast<size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i, v >>= 4) s[static_cast<size_t>(i)] = d[v & 15];
-  return s;
-}
+using core::fnv1a;
+using core::hex;
 
 std::string unwritable(const fs::path& p, int err) {
   return "cannot write the weights cache " + p.string() + ": " + std::strerror(err);

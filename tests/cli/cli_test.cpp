@@ -142,9 +142,9 @@ TEST(Cli, SimilarityRanksByCosineOfTheLibrarysEmbeddings) {
   EXPECT_EQ(j["memory"]["pipelines"].size(), 1u);
 }
 
-TEST(Cli, PrepackFlagGivesTheSameAnswer) {
+TEST(Cli, NoPrepackFlagGivesTheSameAnswer) {
   const Result plain = run_cli("run text-classification --model " + kSentiment + " --top-k all --json 'I love this'");
-  const Result packed = run_cli("run text-classification --model " + kSentiment + " --prepack --top-k all --json 'I love this'");
+  const Result packed = run_cli("run text-classification --model " + kSentiment + " --no-prepack --top-k all --json 'I love this'");
   ASSERT_EQ(plain.exit_code, 0) << plain.out;
   ASSERT_EQ(packed.exit_code, 0) << packed.out;
   const auto a = nlohmann::json::parse(plain.out), b = nlohmann::json::parse(packed.out);

@@ -46,8 +46,11 @@ const engine::MappedWeights* find_mapping(const std::vector<engine::MappedWeight
   return nullptr;
 }
 
+// The sidecar path: file-backed weights without prepacking (with prepacking, the optimized-model cache
+// serves them: optimized_cache_test.cpp).
 SessionOptions cached_in(const fs::path& cache, bool file_backed = true) {
   SessionOptions o;
+  o.prepack_weights = false;
   o.file_backed_weights = file_backed;
   o.weights_cache_dir = cache;
   return o;

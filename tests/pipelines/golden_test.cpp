@@ -1,6 +1,6 @@
 // Every case in tests/fixtures/golden/pipelines.json (written by Transformers.js, see
 // tools/golden/pipeline_goldens.mjs) must give the same labels and, within 1e-4, the same scores and tensors.
-// A q8 case is compared with the golden of this CPU's int8 GEMM path (cpu_features.hpp): the kernels differ
+// A q8 case is compared with the golden of this CPU's int8 GEMM path (core/cpu_features.hpp): the kernels differ
 // by up to 0.13 in a score and swap labels on inputs near the boundary, too much for one tolerance to mean
 // anything (docs/testing.md); within one path, ours and Transformers.js' agree to 1e-6.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
-#include "cpu_features.hpp"
+#include "core/cpu_features.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -93,7 +93,7 @@ TEST_P(PipelineGolden, MatchesTransformersJs) {
   const CallOptions options = options_from(c.value("options", json::object()));
   const json* want = c.contains("output") ? &c["output"] : nullptr;
   if (c.contains("int8_outputs")) {
-    const std::string path = fixtures::int8_gemm_path();
+    const std::string path = core::int8_gemm_path();
     if (path.empty() || !c["int8_outputs"].contains(path))
       GTEST_SKIP() << "no golden for this CPU's int8 GEMM kernel: CPUID shows neither AVX-512 VNNI, AVX-VNNI, AMX nor AVX2";
     want = &c["int8_outputs"][path];

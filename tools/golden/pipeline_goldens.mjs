@@ -36,7 +36,7 @@ const DTYPE = 'fp32';
 
 const argv = process.argv.slice(2);
 const q8Only = argv.includes('--q8-only');
-// The same rule as tests/test_support.hpp int8_gemm_path(): VNNI/AMX accumulate u8*s8 exactly,
+// The same rule as src/core/cpu_features.cpp int8_gemm_path(): VNNI/AMX accumulate u8*s8 exactly,
 // AVX2 and AVX-512BW without VNNI sum pairs with 16-bit saturation. Under qemu-user /proc/cpuinfo is the
 // host's, so an emulated run must say its path.
 function detectedInt8Path() {
