@@ -13,6 +13,7 @@
 #include "core/cpu_features.hpp"
 #include "core/hash.hpp"
 #include "engine/runtime.hpp"
+#include "transformers/memory.hpp"
 #include "transformers/error.hpp"
 
 namespace transformers::engine::optimized {
@@ -134,12 +135,16 @@ double build(const Entry& entry, const fs::path& model_file, GraphOptimization l
     so.AddConfigEntry("session.save_external_prepacked_constant_initializers", "1");
     Ort::Session writer(env(), model_file.c_str(), so);
   } catch (const Ort::Exception& e) {
+    trim_heap();
     // Loading the model itself failed (a broken file: the caller's plain load will say so), or saving did.
     std::error_code e2;
     if (!fs::exists(tmp / "model.onnx", e2))
       throw CacheUnwritable(std::string("ONNX Runtime could not write the optimized model: ") + e.what());
     throw CacheUnwritable(std::string("ONNX Runtime could not write the optimized model data: ") + e.what());
   }
+  // The writer held the whole model and its packed weights on the heap: give those pages back now, not at
+  // the next trim (BERT-base-sized: 700 MiB until the process disposed a pipeline).
+  trim_heap();
   const uint64_t onnx = size_or_zero(tmp / "model.onnx"), data = size_or_zero(tmp / "model.onnx.data");
   if (onnx == 0) throw CacheUnwritable("ONNX Runtime wrote no optimized model into " + tmp.string());
   sync_file(tmp / "model.onnx");
