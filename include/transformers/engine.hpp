@@ -29,8 +29,28 @@ RuntimeOptions runtime_options();
 // on (at least 4). More only slows a call down (1000 threads made a 0.13 s call take 43 s) or exhausts the
 // machine; asking for more is an InvalidInputError naming the limit, not a silent cap.
 int max_intra_op_threads();
-// The version of the ONNX Runtime library loaded at run time ("1.29.0").
+// The version of the ONNX Runtime library loaded at run time ("1.30.0").
 std::string onnxruntime_version();
+
+// The weights cache (optimized models and weight sidecars, docs/memory-weights.md). `dir` empty = the
+// default folder ($XDG_CACHE_HOME/transformers-cpp/weights, else ~/.cache/transformers-cpp/weights).
+struct WeightsCacheEntry {
+  std::filesystem::path path;  // the entry's folder (optimized) or path stem (sidecar: .onnx + .weights)
+  std::string kind;            // "optimized" or "sidecar"
+  uint64_t bytes = 0;
+  std::filesystem::file_time_type last_used;  // updated by every load that uses it
+};
+std::filesystem::path default_weights_cache_dir();
+std::vector<WeightsCacheEntry> weights_cache_entries(const std::filesystem::path& dir = {});  // newest first
+uint64_t weights_cache_bytes(const std::filesystem::path& dir = {});
+// Removes least-recently-used entries until the cache holds at most max_bytes (the most recent entry
+// always stays). Returns how many were removed. A process that still maps a removed entry keeps reading
+// it (Linux keeps an unlinked file's pages for its mappings); the next load writes it again.
+size_t prune_weights_cache(uint64_t max_bytes, const std::filesystem::path& dir = {});
+void clear_weights_cache(const std::filesystem::path& dir = {});
+// A limit applied after every new cache entry (0 = none, the default; or TRANSFORMERS_CPP_CACHE_MAX_MB).
+void set_weights_cache_limit(uint64_t max_bytes);
+uint64_t weights_cache_limit();
 // Throws InvalidInputError("<what> must be 0 (one per core) .. max_intra_op_threads(), got N") when out of range.
 void check_intra_op_threads(int threads, const char* what);
 

@@ -32,6 +32,7 @@ int inspect_command(const Args& args);
 int bench_command(const Args& args);
 int mem_command(const Args& args);
 int similarity_command(const Args& args);
+int cache_command(const Args& args);
 // These parse their own flags (from argv[2] on).
 int tokenize_command(int argc, char** argv);  // tokenize_command.cpp
 int worker_command(int argc, char** argv);    // worker_command.cpp: a process worker's child side

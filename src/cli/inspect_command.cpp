@@ -93,6 +93,11 @@ int inspect_command(const Args& args) {
   }
   std::printf("\nfiles\n");
   for (const auto& f : folder.listing()) std::printf("  %s\n", f.c_str());
+  const auto cache = weights_cache_entries();
+  uint64_t cache_bytes = 0;
+  for (const auto& e : cache) cache_bytes += e.bytes;
+  std::printf("\nweights cache %s: %zu entries, %.1f MiB (transformers-cpp cache list)\n",
+              default_weights_cache_dir().c_str(), cache.size(), cache_bytes / 1048576.0);
 
   for (const auto& [dtype, file] : onnx_files(folder)) {
     std::printf("\n%s (dtype %s)\n", std::filesystem::relative(file, folder.root()).c_str(), dtype.c_str());

@@ -42,6 +42,10 @@ const CommandHelp kCommands[] = {
   tokenize --model DIR --decode IDS [--skip-special]
                                    ids, tokens and offsets of a text (or the text of comma-separated ids)
 )"},
+    {"cache", R"(  cache list|clear|prune [--max-size 2G] [--dir DIR] [--json]
+                                   the weights cache: entries (newest first) and sizes, remove all, or remove
+                                   the least recently used until it fits --max-size (docs/memory-weights.md)
+)"},
     {"worker", R"(  worker --fd N                    the child side of a process worker (started by the library, not by hand)
 )"},
 };
@@ -105,6 +109,7 @@ int main(int argc, char** argv) {
                                          "model-file-name", "worker"},
                                         {"json"}));
     }
+    if (command == "cache") return cli::cache_command(cli::Args(argc, argv, 2, {"dir", "max-size"}, {"json"}));
     if (command == "tokenize") return cli::tokenize_command(argc, argv);
     if (command == "worker") return cli::worker_command(argc, argv);
     std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), usage().c_str());

@@ -196,9 +196,12 @@ fs::path cache_dir_of(const SessionOptions& options) {
 
 // The entry's model, or (cache unwritable) the original file loaded plainly with the reason recorded.
 PreparedModel serve_optimized(const optimized::Entry& entry, const fs::path& model_file, const SessionOptions& options) {
-  if (!optimized::complete(entry)) {
+  if (optimized::complete(entry)) {
+    optimized::touch(entry);  // its last use, for least-recently-used eviction
+  } else {
     try {
       optimized::build(entry, model_file, options.optimization);
+      if (const uint64_t limit = weights_cache_limit()) prune_weights_cache(limit, entry.dir.parent_path());
     } catch (const optimized::CacheUnwritable& e) {
       record_fallback(std::string(e.what()) + "; loaded " + model_file.string() +
                       " without the optimized-model cache (prepacked weights on the heap)");
@@ -248,7 +251,11 @@ PreparedModel prepare_file_backed(const fs::path& model_file, const SessionOptio
   if (fs::is_regular_file(entry.onnx, ec) && fs::is_regular_file(entry.weights, ec)) {
     try {
       memory::MappedFile small(entry.onnx);
-      return serve_external(entry.onnx, onnx::scan_model(small.bytes()), model_file);
+      PreparedModel m = serve_external(entry.onnx, onnx::scan_model(small.bytes()), model_file);
+      // The last use, for eviction: on the small graph, not the mapped .weights, whose identity (mtime
+      // included) keys the shared mapping.
+      fs::last_write_time(entry.onnx, fs::file_time_type::clock::now(), ec);
+      return m;
     } catch (const std::exception&) {
       // A damaged cache entry (truncated sidecar, bad graph): written again below.
     }

@@ -101,6 +101,11 @@ bool complete(const Entry& entry) {
   return fs::is_regular_file(entry.onnx, ec) && size_or_zero(entry.onnx) == onnx && size_or_zero(entry.data) == data;
 }
 
+void touch(const Entry& entry) {
+  std::error_code ec;
+  fs::last_write_time(entry.dir / "manifest", fs::file_time_type::clock::now(), ec);  // best effort
+}
+
 void remove(const Entry& entry) {
   std::error_code ec;
   fs::remove_all(entry.dir, ec);

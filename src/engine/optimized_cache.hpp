@@ -55,6 +55,9 @@ bool complete(const Entry& entry);
 // fails to save; ModelLoadError when ONNX Runtime cannot load the model at all.
 double build(const Entry& entry, const std::filesystem::path& model_file, GraphOptimization level);
 
+// Records a use of the entry (the manifest's mtime), for least-recently-used eviction.
+void touch(const Entry& entry);
+
 // Removes the entry (a damaged one, before rebuilding).
 void remove(const Entry& entry);
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/cpu_features.hpp"
@@ -201,4 +202,51 @@ TEST(OptimizedCache, TwoProcessesLoadingANewModelAtOnceBothSucceed) {
   const auto left = entries(weights);
   ASSERT_EQ(left.size(), 1u) << "one entry, no temporary folder";
   EXPECT_TRUE(opt::complete(opt::entry_for(model_dir / "onnx" / "model.onnx", weights, GraphOptimization::all)));
+}
+
+TEST(OptimizedCache, EvictionRemovesTheLeastRecentlyUsedFirst) {
+  TempDir dir, cache;
+  std::vector<fs::path> models;
+  for (const char* name : {"a", "b"}) {
+    fs::create_directories(dir.path / name);
+    models.push_back(dir.path / name / "model.onnx");
+    fs::copy_file(kModel, models.back());
+  }
+  { Session a(models[0], cached_in(cache.path)); }
+  { Session b(models[1], cached_in(cache.path)); }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  { Session a(models[0], cached_in(cache.path)); }  // a hit: a is now the most recently used
+  const auto entries = weights_cache_entries(cache.path);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].path, opt::entry_for(models[0], cache.path, GraphOptimization::all).dir);
+  EXPECT_EQ(weights_cache_bytes(cache.path), entries[0].bytes + entries[1].bytes);
+  EXPECT_EQ(prune_weights_cache(entries[0].bytes, cache.path), 1u);
+  EXPECT_TRUE(opt::complete(opt::entry_for(models[0], cache.path, GraphOptimization::all)));
+  EXPECT_FALSE(fs::exists(opt::entry_for(models[1], cache.path, GraphOptimization::all).dir));
+  // A limit set for the process is applied whenever a new entry is written: the older one goes.
+  set_weights_cache_limit(entries[0].bytes + 1);
+  { Session b(models[1], cached_in(cache.path)); }
+  set_weights_cache_limit(0);
+  EXPECT_EQ(weights_cache_entries(cache.path).size(), 1u);
+  EXPECT_TRUE(opt::complete(opt::entry_for(models[1], cache.path, GraphOptimization::all)));
+  clear_weights_cache(cache.path);
+  EXPECT_TRUE(weights_cache_entries(cache.path).empty());
+}
+
+TEST(OptimizedCache, TheCacheCommandListsPrunesAndClears) {
+  TempDir cache;
+  { Session s(kModel, cached_in(cache.path)); }
+  const std::string dir = " --dir " + cache.path.string();
+  const auto list = fixtures::run_cli("cache list --json" + dir);
+  ASSERT_EQ(list.exit_code, 0) << list.out;
+  const auto j = nlohmann::json::parse(list.out);
+  ASSERT_EQ(j["entries"].size(), 1u);
+  EXPECT_EQ(j["entries"][0]["kind"], "optimized");
+  EXPECT_GT(j["bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(fixtures::run_cli("cache prune --max-size 0" + dir).exit_code, 0);  // the newest entry stays
+  EXPECT_EQ(weights_cache_entries(cache.path).size(), 1u);
+  const auto bad = fixtures::run_cli("cache prune --max-size lots" + dir);
+  EXPECT_EQ(bad.exit_code, 2) << bad.out;
+  EXPECT_EQ(fixtures::run_cli("cache clear" + dir).exit_code, 0);
+  EXPECT_TRUE(weights_cache_entries(cache.path).empty());
 }
