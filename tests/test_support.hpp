@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -30,6 +31,22 @@
 namespace transformers::fixtures {
 
 inline std::filesystem::path root() { return TRANSFORMERS_FIXTURES_DIR; }
+
+// A fresh folder of its own under the temporary directory, removed with everything in it at the end.
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(const std::string& tag) {
+    static int n = 0;
+    path = std::filesystem::temp_directory_path() /
+           ("tfcpp_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
 inline std::filesystem::path model(const char* name) { return root() / "models" / name; }
 
 // Runs the real transformers-cpp binary with `args` (shell syntax) and collects what a user would see.

@@ -21,15 +21,8 @@ namespace onnx = transformers::engine::onnx;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("transformers_cpp_fbw_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : fixtures::ScratchDir {
+  TempDir() : ScratchDir("fbw") {}
 };
 
 std::vector<fs::path> files_in(const fs::path& dir, const std::string& ext) {

@@ -26,15 +26,8 @@ namespace opt = transformers::engine::optimized;
 namespace {
 const fs::path kModel = fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("tfcpp_opt_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : fixtures::ScratchDir {
+  TempDir() : ScratchDir("opt") {}
 };
 
 SessionOptions cached_in(const fs::path& cache) {
