@@ -32,6 +32,15 @@ int max_intra_op_threads();
 // The version of the ONNX Runtime library loaded at run time ("1.30.0").
 std::string onnxruntime_version();
 
+// Dynamic int8 quantization (dtype q8, what Transformers.js' model_quantized.onnx files hold): MatMuls with
+// a constant weight become DynamicQuantizeLinear + MatMulInteger, embedding Gathers read a uint8 table.
+// Writes `output` atomically. ModelLoadError naming the file when it cannot be read, parsed or quantized.
+struct QuantizeResult {
+  size_t matmuls = 0, gathers = 0, weights = 0;
+  uint64_t input_bytes = 0, output_bytes = 0;
+};
+QuantizeResult quantize_dynamic_int8(const std::filesystem::path& input, const std::filesystem::path& output);
+
 // The weights cache (optimized models and weight sidecars, docs/memory-weights.md). `dir` empty = the
 // default folder ($XDG_CACHE_HOME/transformers-cpp/weights, else ~/.cache/transformers-cpp/weights).
 struct WeightsCacheEntry {

@@ -33,6 +33,7 @@ int bench_command(const Args& args);
 int mem_command(const Args& args);
 int similarity_command(const Args& args);
 int cache_command(const Args& args);
+int quantize_command(const Args& args);
 // These parse their own flags (from argv[2] on).
 int tokenize_command(int argc, char** argv);  // tokenize_command.cpp
 int worker_command(int argc, char** argv);    // worker_command.cpp: a process worker's child side

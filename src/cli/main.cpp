@@ -42,6 +42,9 @@ const CommandHelp kCommands[] = {
   tokenize --model DIR --decode IDS [--skip-special]
                                    ids, tokens and offsets of a text (or the text of comma-separated ids)
 )"},
+    {"quantize", R"(  quantize DIR [--dtype q8]          writes DIR/onnx/model_quantized.onnx from model.onnx: dynamic int8
+                                   (DynamicQuantizeLinear + MatMulInteger), what --dtype q8 then loads
+)"},
     {"cache", R"(  cache list|clear|prune [--max-size 2G] [--dir DIR] [--json]
                                    the weights cache: entries (newest first) and sizes, remove all, or remove
                                    the least recently used until it fits --max-size (docs/memory-weights.md)
@@ -109,6 +112,7 @@ int main(int argc, char** argv) {
                                          "model-file-name", "worker"},
                                         {"json"}));
     }
+    if (command == "quantize") return cli::quantize_command(cli::Args(argc, argv, 2, {"dtype"}, {}));
     if (command == "cache") return cli::cache_command(cli::Args(argc, argv, 2, {"dir", "max-size"}, {"json"}));
     if (command == "tokenize") return cli::tokenize_command(argc, argv);
     if (command == "worker") return cli::worker_command(argc, argv);

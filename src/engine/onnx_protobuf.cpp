@@ -40,6 +40,87 @@ void append_varints(const Field& f, std::vector<std::byte>& out) {
   }
 }
 
+
+}  // namespace
+
+bool Reader::next(Field& f) {
+  if (pos_ >= msg_.size()) return false;
+  f.begin = pos_;
+  const uint64_t tag = varint();
+  f.number = static_cast<uint32_t>(tag >> 3);
+  if (f.number == 0) throw WireError("field number 0 at offset " + std::to_string(f.begin));
+  f.wire = static_cast<Wire>(tag & 7);
+  f.payload = {};
+  f.value = 0;
+  switch (tag & 7) {
+    case 0: f.value = varint(); break;
+    case 1:
+    case 5: {
+      const size_t n = (tag & 7) == 1 ? 8 : 4;
+      if (msg_.size() - pos_ < n) throw WireError("truncated fixed-size field at offset " + std::to_string(f.begin));
+      f.payload = msg_.subspan(pos_, n);
+      std::memcpy(&f.value, f.payload.data(), n);
+      pos_ += n;
+      break;
+    }
+    case 2: {
+      const uint64_t n = varint();
+      if (n > msg_.size() - pos_) {
+        throw WireError("field " + std::to_string(f.number) + " at offset " + std::to_string(f.begin) + " claims " +
+                        std::to_string(n) + " bytes, only " + std::to_string(msg_.size() - pos_) + " remain");
+      }
+      f.payload = msg_.subspan(pos_, static_cast<size_t>(n));
+      pos_ += static_cast<size_t>(n);
+      break;
+    }
+    default:
+      throw WireError("unsupported wire type " + std::to_string(tag & 7) + " at offset " + std::to_string(f.begin));
+  }
+  f.end = pos_;
+  return true;
+}
+
+uint64_t Reader::varint() {
+  uint64_t v = 0;
+  for (int shift = 0; shift <= 63; shift += 7) {
+    if (pos_ >= msg_.size()) throw WireError("truncated varint at offset " + std::to_string(pos_));
+    const auto b = static_cast<uint8_t>(msg_[pos_++]);
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  throw WireError("varint longer than 10 bytes at offset " + std::to_string(pos_));
+}
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void put_tag(std::string& out, uint32_t number, Wire wire) {
+  put_varint(out, (static_cast<uint64_t>(number) << 3) | static_cast<uint64_t>(wire));
+}
+
+void put_len(std::string& out, uint32_t number, std::string_view bytes) {
+  put_tag(out, number, Wire::len);
+  put_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+void put_raw(std::string& out, std::span<const std::byte> bytes) { out.append(as_text(bytes)); }
+
+size_t element_size(int32_t t) {
+  switch (t) {
+    case 1: case 6: case 12: return 4;              // float, int32, uint32
+    case 2: case 3: case 9: return 1;               // uint8, int8, bool
+    case 4: case 5: case 10: case 16: return 2;     // uint16, int16, float16, bfloat16
+    case 7: case 11: case 13: return 8;             // int64, double, uint64
+    default: return 0;
+  }
+}
+
 Initializer read_tensor(std::span<const std::byte> msg) {
   Initializer t;
   Reader r(msg);
@@ -140,86 +221,6 @@ Initializer read_tensor(std::span<const std::byte> msg) {
     t.decoded.clear();
   }
   return t;
-}
-
-}  // namespace
-
-bool Reader::next(Field& f) {
-  if (pos_ >= msg_.size()) return false;
-  f.begin = pos_;
-  const uint64_t tag = varint();
-  f.number = static_cast<uint32_t>(tag >> 3);
-  if (f.number == 0) throw WireError("field number 0 at offset " + std::to_string(f.begin));
-  f.wire = static_cast<Wire>(tag & 7);
-  f.payload = {};
-  f.value = 0;
-  switch (tag & 7) {
-    case 0: f.value = varint(); break;
-    case 1:
-    case 5: {
-      const size_t n = (tag & 7) == 1 ? 8 : 4;
-      if (msg_.size() - pos_ < n) throw WireError("truncated fixed-size field at offset " + std::to_string(f.begin));
-      f.payload = msg_.subspan(pos_, n);
-      std::memcpy(&f.value, f.payload.data(), n);
-      pos_ += n;
-      break;
-    }
-    case 2: {
-      const uint64_t n = varint();
-      if (n > msg_.size() - pos_) {
-        throw WireError("field " + std::to_string(f.number) + " at offset " + std::to_string(f.begin) + " claims " +
-                        std::to_string(n) + " bytes, only " + std::to_string(msg_.size() - pos_) + " remain");
-      }
-      f.payload = msg_.subspan(pos_, static_cast<size_t>(n));
-      pos_ += static_cast<size_t>(n);
-      break;
-    }
-    default:
-      throw WireError("unsupported wire type " + std::to_string(tag & 7) + " at offset " + std::to_string(f.begin));
-  }
-  f.end = pos_;
-  return true;
-}
-
-uint64_t Reader::varint() {
-  uint64_t v = 0;
-  for (int shift = 0; shift <= 63; shift += 7) {
-    if (pos_ >= msg_.size()) throw WireError("truncated varint at offset " + std::to_string(pos_));
-    const auto b = static_cast<uint8_t>(msg_[pos_++]);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-  throw WireError("varint longer than 10 bytes at offset " + std::to_string(pos_));
-}
-
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void put_tag(std::string& out, uint32_t number, Wire wire) {
-  put_varint(out, (static_cast<uint64_t>(number) << 3) | static_cast<uint64_t>(wire));
-}
-
-void put_len(std::string& out, uint32_t number, std::string_view bytes) {
-  put_tag(out, number, Wire::len);
-  put_varint(out, bytes.size());
-  out.append(bytes);
-}
-
-void put_raw(std::string& out, std::span<const std::byte> bytes) { out.append(as_text(bytes)); }
-
-size_t element_size(int32_t t) {
-  switch (t) {
-    case 1: case 6: case 12: return 4;              // float, int32, uint32
-    case 2: case 3: case 9: return 1;               // uint8, int8, bool
-    case 4: case 5: case 10: case 16: return 2;     // uint16, int16, float16, bfloat16
-    case 7: case 11: case 13: return 8;             // int64, double, uint64
-    default: return 0;
-  }
 }
 
 ModelScan scan_model(std::span<const std::byte> model) {

@@ -74,6 +74,9 @@ struct ModelScan {
   bool has_external_data = false;         // some initializer already lives in an external file
 };
 
+// Reads one TensorProto. Throws WireError on malformed input.
+Initializer read_tensor(std::span<const std::byte> tensor_proto);
+
 // Reads ModelProto.graph.initializer. Throws WireError when the bytes are not a ModelProto.
 ModelScan scan_model(std::span<const std::byte> model);
 
