@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
+bash scripts/quantize_default_model.sh
 model=models/use-lite
 cli=./build/transformers-cpp
 echo
@@ -16,7 +17,7 @@ echo "== similarity: sentences ranked by cosine to the query, and the memory pro
   "The weather is lovely today." \
   "Can you recommend a good pizza place?"
 echo
-echo "== the same with int8 weights (--dtype q8: onnx/model_quantized.onnx, 7 MB instead of 28 MB)"
+echo "== the same in int8 (--dtype q8: onnx/model_quantized.onnx, 7 MB instead of 28 MB, integer MatMuls)"
 "$cli" similarity --model "$model" --dtype q8 "How do I reset my password?" \
   "I forgot my password and need to change it." "The weather is lovely today." | sed -n '1,5p'
 echo

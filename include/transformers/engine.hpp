@@ -39,7 +39,15 @@ struct QuantizeResult {
   size_t matmuls = 0, gathers = 0, weights = 0;
   uint64_t input_bytes = 0, output_bytes = 0;
 };
-QuantizeResult quantize_dynamic_int8(const std::filesystem::path& input, const std::filesystem::path& output);
+struct QuantizeOptions {
+  bool per_channel = false;  // a scale per output column of each MatMul weight (more accurate, same speed)
+  bool embeddings = true;    // embedding tables as uint8 too (a smaller file; off keeps them float)
+  // 7-bit weights (±63): CPUs without VNNI add u8*s8 pairs in 16 bits with saturation; with 7-bit weights
+  // a pair cannot overflow, so the result is the same on every x86-64 CPU (docs/testing.md).
+  bool reduce_range = false;
+};
+QuantizeResult quantize_dynamic_int8(const std::filesystem::path& input, const std::filesystem::path& output,
+                                     const QuantizeOptions& options = {});
 
 // The weights cache (optimized models and weight sidecars, docs/memory-weights.md). `dir` empty = the
 // default folder ($XDG_CACHE_HOME/transformers-cpp/weights, else ~/.cache/transformers-cpp/weights).

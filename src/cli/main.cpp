@@ -42,7 +42,8 @@ const CommandHelp kCommands[] = {
   tokenize --model DIR --decode IDS [--skip-special]
                                    ids, tokens and offsets of a text (or the text of comma-separated ids)
 )"},
-    {"quantize", R"(  quantize DIR [--dtype q8]          writes DIR/onnx/model_quantized.onnx from model.onnx: dynamic int8
+    {"quantize", R"(  quantize DIR [--dtype q8] [--per-channel] [--reduce-range] [--float-embeddings]
+                                   writes DIR/onnx/model_quantized.onnx from model.onnx: dynamic int8
                                    (DynamicQuantizeLinear + MatMulInteger), what --dtype q8 then loads
 )"},
     {"cache", R"(  cache list|clear|prune [--max-size 2G] [--dir DIR] [--json]
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
                                          "model-file-name", "worker"},
                                         {"json"}));
     }
-    if (command == "quantize") return cli::quantize_command(cli::Args(argc, argv, 2, {"dtype"}, {}));
+    if (command == "quantize")
+      return cli::quantize_command(cli::Args(argc, argv, 2, {"dtype"}, {"per-channel", "float-embeddings", "reduce-range"}));
     if (command == "cache") return cli::cache_command(cli::Args(argc, argv, 2, {"dir", "max-size"}, {"json"}));
     if (command == "tokenize") return cli::tokenize_command(argc, argv);
     if (command == "worker") return cli::worker_command(argc, argv);

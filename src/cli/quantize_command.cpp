@@ -20,7 +20,11 @@ int quantize_command(const Args& args) {
   q8.dtype = "q8";
   const std::filesystem::path in = folder.onnx_file(fp32);
   const std::filesystem::path out = in.parent_path() / ("model" + dtype_suffix(q8.dtype) + ".onnx");
-  const QuantizeResult r = quantize_dynamic_int8(in, out);
+  QuantizeOptions options;
+  options.per_channel = args.has("per-channel");
+  options.embeddings = !args.has("float-embeddings");
+  options.reduce_range = args.has("reduce-range");
+  const QuantizeResult r = quantize_dynamic_int8(in, out, options);
   std::printf("%s -> %s: %zu MatMuls and %zu Gathers quantized (%zu weights), %s -> %s\n", in.c_str(), out.c_str(),
               r.matmuls, r.gathers, r.weights, core::human_bytes(r.input_bytes).c_str(),
               core::human_bytes(r.output_bytes).c_str());

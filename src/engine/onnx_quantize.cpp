@@ -87,18 +87,33 @@ std::vector<float> floats_of(const Initializer& t) {
 // numpy's np.round on float32: half to even (the default rounding mode).
 float round_even(float x) { return std::nearbyint(x); }
 
-// Symmetric int8, one scale for the tensor: scale = max|w| / 127 (in double, as numpy's scalar arithmetic).
-std::string quantize_weight(const Initializer& w, std::string& out_tensors) {
+float symmetric_scale(float maxabs, float qmax) {
+  return static_cast<float>((maxabs < 1e-8 ? 1e-8 : static_cast<double>(maxabs)) / static_cast<double>(qmax));
+}
+
+// Symmetric int8: scale = max|w| / 127 (in double, as numpy's scalar arithmetic), one for the tensor, or
+// one per output column of W [K, N] (per_channel: the scales and zero points are [N] vectors, which
+// MatMulInteger's b_zero_point and the output Mul broadcast).
+std::string quantize_weight(const Initializer& w, bool per_channel, bool reduce_range, std::string& out_tensors) {
+  const float qmax = reduce_range ? 63.0f : 127.0f;
   const std::vector<float> v = floats_of(w);
-  float maxabs = 0;
-  for (float x : v) maxabs = std::max(maxabs, std::fabs(x));
-  const float scale = static_cast<float>((maxabs < 1e-8 ? 1e-8 : static_cast<double>(maxabs)) / 127.0);
+  const size_t rows = static_cast<size_t>(w.dims[0]), cols = static_cast<size_t>(w.dims[1]);
+  std::vector<float> maxabs(per_channel ? cols : 1, 0.0f);
+  for (size_t i = 0; i < v.size(); ++i) {
+    float& m = maxabs[per_channel ? i % cols : 0];
+    m = std::max(m, std::fabs(v[i]));
+  }
+  std::vector<float> scale(maxabs.size());
+  for (size_t c = 0; c < scale.size(); ++c) scale[c] = symmetric_scale(maxabs[c], qmax);
   std::vector<int8_t> q(v.size());
-  for (size_t i = 0; i < v.size(); ++i) q[i] = static_cast<int8_t>(std::clamp(round_even(v[i] / scale), -127.0f, 127.0f));
-  const int8_t zero = 0;
+  for (size_t i = 0; i < v.size(); ++i)
+    q[i] = static_cast<int8_t>(std::clamp(round_even(v[i] / scale[per_channel ? i % cols : 0]), -qmax, qmax));
+  const std::vector<int8_t> zero(scale.size(), 0);
+  const std::vector<int64_t> shape = per_channel ? std::vector<int64_t>{static_cast<int64_t>(cols)} : std::vector<int64_t>{};
+  (void)rows;
   put_len(out_tensors, kGraphInitializer, tensor(w.name + "_quantized", INT8, w.dims, q.data(), q.size()));
-  put_len(out_tensors, kGraphInitializer, tensor(w.name + "_scale", FLOAT, {}, &scale, sizeof scale));
-  put_len(out_tensors, kGraphInitializer, tensor(w.name + "_zero_point", INT8, {}, &zero, 1));
+  put_len(out_tensors, kGraphInitializer, tensor(w.name + "_scale", FLOAT, shape, scale.data(), scale.size() * sizeof(float)));
+  put_len(out_tensors, kGraphInitializer, tensor(w.name + "_zero_point", INT8, shape, zero.data(), zero.size()));
   return w.name;
 }
 
@@ -141,7 +156,7 @@ int64_t default_opset(std::span<const std::byte> model) {
 }
 }  // namespace
 
-std::string quantize_dynamic(std::span<const std::byte> model, QuantizeStats& stats) {
+std::string quantize_dynamic(std::span<const std::byte> model, const QuantizeOptions& options, QuantizeStats& stats) {
   stats = {};
   if (const int64_t opset = default_opset(model); opset < 11) {
     throw std::invalid_argument("the model's opset is " + std::to_string(opset) +
@@ -180,7 +195,7 @@ std::string quantize_dynamic(std::span<const std::byte> model, QuantizeStats& st
     auto rewritten = [&](const Node& n) {
       if (!n.domain.empty() && n.domain != "ai.onnx") return false;
       if (n.op_type == "MatMul" && n.inputs.size() == 2 && weights.count(n.inputs[1])) return true;
-      return n.op_type == "Gather" && n.inputs.size() == 2 && weights.count(n.inputs[0]);
+      return options.embeddings && n.op_type == "Gather" && n.inputs.size() == 2 && weights.count(n.inputs[0]);
     };
     std::set<std::string> still_used;  // weights some untouched node also reads: kept as they are
     for (const auto& n : nodes)
@@ -206,7 +221,7 @@ std::string quantize_dynamic(std::span<const std::byte> model, QuantizeStats& st
         if (n.op_type == "MatMul") {
           const std::string& x = n.inputs[0];
           const std::string& w = n.inputs[1];
-          if (!quantized.count(w)) quantized.insert(quantize_weight(weights.at(w), added));
+          if (!quantized.count(w)) quantized.insert(quantize_weight(weights.at(w), options.per_channel, options.reduce_range, added));
           if (!activation_q.count(x)) {
             activation_q[x] = {x + "_quantized", x + "_scale", x + "_zero_point"};
             put_len(graph, kGraphNode, node("DynamicQuantizeLinear", {x}, activation_q[x], x + "_QuantizeLinear"));

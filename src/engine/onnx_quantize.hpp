@@ -23,9 +23,15 @@ struct QuantizeStats {
   size_t weights = 0;               // initializers quantized
 };
 
+struct QuantizeOptions {
+  bool per_channel = false;  // a scale per output column of each MatMul weight (more accurate)
+  bool embeddings = true;    // also store Gather tables as uint8 (smaller file)
+  bool reduce_range = false; // 7-bit weights (±63): no 16-bit saturation in AVX2's u8*s8 kernels
+};
+
 // Returns the serialized quantized ModelProto. Throws WireError on malformed input and
 // std::invalid_argument when the model cannot be quantized (weights in external data, an opset below 11,
 // nothing to quantize).
-std::string quantize_dynamic(std::span<const std::byte> model, QuantizeStats& stats);
+std::string quantize_dynamic(std::span<const std::byte> model, const QuantizeOptions& options, QuantizeStats& stats);
 
 }  // namespace transformers::engine::onnx

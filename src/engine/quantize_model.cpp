@@ -13,13 +13,14 @@
 
 namespace transformers {
 
-QuantizeResult quantize_dynamic_int8(const std::filesystem::path& input, const std::filesystem::path& output) {
+QuantizeResult quantize_dynamic_int8(const std::filesystem::path& input, const std::filesystem::path& output,
+                                     const QuantizeOptions& options) {
   core::require_regular_file(input, "ONNX model file");
   memory::MappedFile model(input);
   engine::onnx::QuantizeStats stats;
   std::string bytes;
   try {
-    bytes = engine::onnx::quantize_dynamic(model.bytes(), stats);
+    bytes = engine::onnx::quantize_dynamic(model.bytes(), {options.per_channel, options.embeddings, options.reduce_range}, stats);
   } catch (const engine::onnx::WireError& e) {
     throw ModelLoadError("cannot quantize " + input.string() + ": not a valid ModelProto (" + e.what() + ")");
   } catch (const std::invalid_argument& e) {

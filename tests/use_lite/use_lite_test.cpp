@@ -113,11 +113,13 @@ TEST(UseLite, EmbeddingsDoNotDependOnTheBatch) {
 }
 
 TEST(UseLite, QuantizedVariantStaysClose) {
-  // int8 weights (DequantizeLinear in front of an fp32 graph): reported, with a floor well below what
-  // it measures (min 0.9992 with onnxruntime-node) so that a broken quantizer fails and noise does not.
+  // Dynamic int8 from our quantizer (scripts/quantize_default_model.sh: per-channel, 7-bit weights, integer
+  // MatMuls). Measured min 0.99425 on 59 sentences, the same on the VNNI path and under qemu's AVX2 (7-bit
+  // weights cannot saturate the 16-bit pair sums, so both paths give identical numbers); the floor is
+  // issue 12's 0.99, so a broken quantizer fails and the measured margin is kept.
   const double worst = min_cosine_to_reference("q8");
   std::cout << "[ use-lite ] q8: min cosine to TF.js (fp32 model) " << worst << "\n";
-  EXPECT_GE(worst, 0.998);
+  EXPECT_GE(worst, 0.99);
 }
 
 TEST(UseLite, ParaphrasesScoreAboveUnrelatedPairs) {
