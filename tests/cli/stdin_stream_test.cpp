@@ -99,3 +99,20 @@ TEST(StdinStream, ErrorsNameTheLineAndBadOptionsFailBeforeLoading) {
     EXPECT_EQ(b.out.find("/nonexistent"), std::string::npos) << bad << ": " << b.out;
   }
 }
+
+TEST(StdinStream, ANulByteIsPrintedAndTruncationIsAWarningOnStderr) {
+  const std::string in = ::testing::TempDir() + "stdin_nul.txt";
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << std::string("before\0after", 12) << "\n";
+  }
+  const auto nul = fixtures::spawn_child({TRANSFORMERS_CLI_PATH, "run", "text-classification", "--model", kModel}, in,
+                                         ::testing::TempDir() + "o_nul");
+  ASSERT_TRUE(nul.exited_zero()) << nul.how();
+  EXPECT_NE(nul.out.find(std::string("before\0after", 12)), std::string::npos) << "the human output stops at the NUL";
+  std::string long_text;
+  for (int i = 0; i < 700; ++i) long_text += "good ";
+  const auto r = fixtures::run_cli("run text-classification --model " + kModel + " --json short '" + long_text + "'");
+  EXPECT_NE(r.out.find("warning: input 2 was truncated to the model's 512 tokens"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("input 1 was"), std::string::npos) << r.out;
+}

@@ -146,6 +146,31 @@ INSTANTIATE_TEST_SUITE_P(Goldens, PipelineGolden, ::testing::Range<size_t>(0, ca
                            return name + "_" + std::to_string(info.param);
                          });
 
+// The optimized-model cache (the default) must not change an answer: every fp32 case again with the
+// weights served unpacked from the sidecar instead (prepack_weights = false).
+TEST(GoldenFile, EveryFp32CaseHoldsWithoutTheOptimizedModelCache) {
+  const json& g = load_goldens();
+  std::map<std::string, Pipeline> plain;
+  size_t checked = 0;
+  for (const auto& c : g["cases"]) {
+    if (c.value("dtype", std::string("fp32")) != "fp32") continue;
+    const std::string key = c["task"].get<std::string>() + "|" + c["model"].get<std::string>();
+    auto it = plain.find(key);
+    if (it == plain.end()) {
+      PipelineOptions o;
+      o.session.prepack_weights = false;
+      it = plain.emplace(key, pipeline(c["task"].get<std::string>(), fixtures::model(c["model"].get<std::string>().c_str()), o)).first;
+    }
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const CallOptions options = options_from(c.value("options", json::object()));
+    const Output out = c["input"].is_array() ? it->second(c["input"].get<std::vector<std::string>>(), options)
+                                             : it->second(c["input"].get<std::string>(), options);
+    expect_same(c["output"], json::parse(out.to_json()), "output");
+    ++checked;
+  }
+  EXPECT_GE(checked, 90u);
+}
+
 TEST(GoldenFile, HasCasesForBothTasks) {
   const json& g = load_goldens();
   size_t cls = 0, fe = 0;

@@ -272,3 +272,13 @@ TEST(ThreadWorker, TerminateReturnsTheHostRssToItsValueBeforeTheWorker) {
       << "the run must have used real working memory for this test to mean anything";
   EXPECT_LT(static_cast<double>(after.rss), static_cast<double>(before.rss) + 8 * kMiB);
 }
+
+TEST(ThreadWorker, AThreadCountBeyondTheLimitIsRefusedAtOnce) {
+  for (const auto kind : {WorkerKind::thread, WorkerKind::process}) {
+    WorkerOptions o;
+    o.kind = kind;
+    o.intra_op_threads = 100000;  // a hello with this never answered (issue 11)
+    const std::string msg = fixtures::message_of<InvalidInputError>([&] { make_worker(o); });
+    EXPECT_NE(msg.find("WorkerOptions.intra_op_threads must be 0"), std::string::npos) << msg;
+  }
+}
