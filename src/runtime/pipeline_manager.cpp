@@ -1,9 +1,11 @@
 #include "transformers/pipeline_manager.hpp"
 
+
 #include <algorithm>
 #include <map>
 
 #include "core/files.hpp"
+#include "pipelines/pipeline_key.hpp"
 #include "transformers/error.hpp"
 #include "transformers/model_folder.hpp"
 
@@ -18,17 +20,6 @@ struct PipelineManager::Entry {
   uint64_t use_seq = 0;      // orders acquisitions exactly (timestamps can tie)
 };
 
-namespace {
-std::string key_of(const std::string& task, const fs::path& model, const std::string& dtype,
-                   const PipelineOptions& o) {
-  std::error_code ec;
-  const fs::path canonical = fs::weakly_canonical(model, ec);
-  return task + "|" + (ec ? model : canonical).string() + "|" + dtype + "|" + o.model_file_name + "|" +
-         std::to_string(o.session.intra_op_threads) + "|" + std::to_string(static_cast<int>(o.session.optimization)) +
-         "|" + (o.session.file_backed_weights ? "fb" : "heap") + "|" + (o.session.prepack_weights ? "pp" : "np") +
-         "|" + o.session.weights_cache_dir.string();
-}
-}  // namespace
 
 PipelineManager::PipelineManager(ManagerOptions options) : options_(options) {}
 
@@ -120,7 +111,7 @@ std::shared_ptr<Pipeline> PipelineManager::get_or_load(std::string_view task, co
   request.dtype = options.dtype;
   request.model_file_name = options.model_file_name;
   const std::string dtype = folder.resolve_dtype(request);
-  const std::string key = key_of(canonical, model, dtype, options);
+  const std::string key = pipeline_key(canonical, model, options);
   const uint64_t requested = estimate_load_bytes(model, options);
 
   std::lock_guard lock(mutex_);

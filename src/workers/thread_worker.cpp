@@ -15,7 +15,7 @@
 
 #include "workers/job_outcome.hpp"
 #include "workers/worker_factories.hpp"
-#include "workers/worker_pool_key.hpp"
+#include "pipelines/pipeline_key.hpp"
 
 namespace transformers::workers {
 

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "workers/job_outcome.hpp"
-#include "workers/worker_pool_key.hpp"
+#include "pipelines/pipeline_key.hpp"
 
 namespace transformers {
 
@@ -189,12 +189,12 @@ std::future<T> WorkerPool::route(const std::string& key, bool counted, Send send
 }
 
 std::future<Output> WorkerPool::submit(WorkerCall call) {
-  const std::string key = workers::pipeline_key(call.task, call.model, call.pipeline_options);
+  const std::string key = pipeline_key(call.task, call.model, call.pipeline_options);
   return route<Output>(key, true, [call = std::move(call)](Worker& w) mutable { return w.submit(std::move(call)); });
 }
 
 std::future<void> WorkerPool::load(std::string task, std::filesystem::path model, PipelineOptions options) {
-  const std::string key = workers::pipeline_key(task, model, options);
+  const std::string key = pipeline_key(task, model, options);
   return route<void>(key, false, [task = std::move(task), model = std::move(model), options = std::move(options)](
                                      Worker& w) mutable { return w.load(std::move(task), std::move(model), std::move(options)); });
 }
@@ -208,7 +208,7 @@ std::optional<size_t> WorkerPool::worker_for(const std::string& task, const std:
 
 std::vector<size_t> WorkerPool::workers_for(const std::string& task, const std::filesystem::path& model,
                                             const PipelineOptions& options) const {
-  const std::string key = workers::pipeline_key(task, model, options);
+  const std::string key = pipeline_key(task, model, options);
   std::lock_guard lock(mutex_);
   auto it = affinity_.find(key);
   return it == affinity_.end() ? std::vector<size_t>{} : it->second;

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "pipelines/pipeline_key.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/memory_report.hpp"
 #include "workers/worker_protocol.hpp"
@@ -146,17 +148,11 @@ class Server {
     send(proto::MessageType::hello, frame.header.request_id, proto::encode_hello(answer));
   }
 
-  // The map key: every option except the accounting owner, which pipeline() assigns itself.
-  static std::string key_id(proto::PipelineKey key) {
-    key.options.session.memory_owner = 0;
-    return proto::encode_key(key);
-  }
-
-  // The pipeline for a key, loaded on first use. Keys are the encoded (canonical task, model, options).
+  // The pipeline for a key, loaded on first use (pipelines/pipeline_key.hpp: the host's pool uses the same).
   Pipeline& pipeline_for(const proto::PipelineKey& raw, bool* loaded_now) {
     proto::PipelineKey key = raw;
     key.task = canonical_task(raw.task);
-    const std::string id = key_id(key);
+    const std::string id = pipeline_key(key.task, key.model, key.options);
     auto it = pipelines_.find(id);
     if (loaded_now) *loaded_now = it == pipelines_.end();
     if (it == pipelines_.end()) {
@@ -178,9 +174,8 @@ class Server {
           break;
         }
         case proto::MessageType::unload: {
-          proto::PipelineKey key = proto::decode_key(frame.payload());
-          key.task = canonical_task(key.task);
-          const bool was_loaded = pipelines_.erase(key_id(key)) > 0;
+          const proto::PipelineKey key = proto::decode_key(frame.payload());
+          const bool was_loaded = pipelines_.erase(pipeline_key(key.task, key.model, key.options)) > 0;
           reply = proto::encode_done({was_loaded, static_cast<uint32_t>(pipelines_.size())});
           break;
         }

@@ -31,6 +31,23 @@ uint64_t estimate(const PipelineManager& m, const Model& model) {
 }
 }  // namespace
 
+// One key for the manager and the workers (pipelines/pipeline_key.hpp): the release policy is part of it,
+// so asking for `immediate` after a `retain` load does not hand back the `retain` pipeline (issue 13), and
+// "auto" shares with the dtype it resolves to.
+TEST(PipelineManager, TheReleasePolicyIsPartOfTheKeyAndAutoSharesWithItsDtype) {
+  PipelineManager m;
+  PipelineOptions retain, immediate, fp32;
+  retain.release_policy = ReleasePolicy::retain();
+  immediate.release_policy = ReleasePolicy::immediate();
+  fp32.dtype = "fp32";
+  auto r = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"), retain);
+  auto i = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"), immediate);
+  EXPECT_NE(r, i);
+  auto a = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"));
+  auto f = m.get_or_load("text-classification", fixtures::model("tiny-bert-sentiment"), fp32);
+  EXPECT_EQ(a, f);
+}
+
 TEST(PipelineManager, SharesOnePipelinePerKey) {
   PipelineManager m;
   auto a = m.get_or_load("sentiment-analysis", fixtures::model("tiny-bert-sentiment"));

@@ -202,8 +202,12 @@ TEST(ThreadWorker, MemoryReportListsOnlyTheWorkersPipelinesAndUnloadDisposes) {
   auto w = thread_worker();
   w->load("text-classification", fixtures::model("tiny-bert-sentiment")).get();
   PipelineOptions fp32;
-  fp32.dtype = "fp32";  // the same file as "auto", another key: a second pipeline
+  fp32.dtype = "fp32";  // what "auto" resolves to: the same pipeline (pipelines/pipeline_key.hpp)
   w->load("text-classification", fixtures::model("tiny-bert-sentiment"), fp32).get();
+  ASSERT_EQ(w->memory_report().pipelines.size(), 1u);
+  PipelineOptions q8;
+  q8.dtype = "q8";  // another file: a second pipeline
+  w->load("text-classification", fixtures::model("tiny-bert-sentiment"), q8).get();
   w->submit(call("text-classification", "tiny-bert-sentiment", kTexts)).get();
   const MemoryReport mine = w->memory_report();
   ASSERT_EQ(mine.pipelines.size(), 2u);
