@@ -20,6 +20,7 @@ namespace transformers {
 class BatcherStoppedError : public Error {
  public:
   using Error::Error;
+  ErrorCode code() const noexcept override { return ErrorCode::batcher_stopped; }
 };
 
 struct DynamicBatcherOptions {

@@ -23,24 +23,28 @@ namespace transformers {
 class WorkerCrashedError : public Error {
  public:
   using Error::Error;
+  ErrorCode code() const noexcept override { return ErrorCode::worker_crashed; }
 };
 
 // A bounded queue is full: the call is refused at once instead of waiting.
 class QueueFullError : public Error {
  public:
   using Error::Error;
+  ErrorCode code() const noexcept override { return ErrorCode::queue_full; }
 };
 
 // The worker was terminated or killed; it takes no more calls.
 class WorkerTerminatedError : public Error {
  public:
   using Error::Error;
+  ErrorCode code() const noexcept override { return ErrorCode::worker_terminated; }
 };
 
 // The bytes between two ends of a process worker broke the protocol (bad magic, version, length, type).
 class ProtocolError : public Error {
  public:
   using Error::Error;
+  ErrorCode code() const noexcept override { return ErrorCode::protocol; }
 };
 
 enum class WorkerKind { thread, process };

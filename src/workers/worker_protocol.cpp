@@ -3,8 +3,6 @@
 // anything is reserved, so hostile lengths cannot make us allocate.
 #include "workers/worker_protocol.hpp"
 
-#include "transformers/engine.hpp"
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -16,6 +14,9 @@
 #include <cstring>
 #include <limits>
 #include <new>
+
+#include "transformers/dynamic_batcher.hpp"
+#include "transformers/engine.hpp"
 
 namespace transformers::workers::protocol {
 
@@ -289,15 +290,7 @@ void Reader::expect_end() const {
 // ---- Errors ----
 
 ErrorKind error_kind_of(const std::exception& e) {
-  if (dynamic_cast<const ModelLoadError*>(&e)) return ErrorKind::model_load;
-  if (dynamic_cast<const InvalidInputError*>(&e)) return ErrorKind::invalid_input;
-  if (dynamic_cast<const DisposedError*>(&e)) return ErrorKind::disposed;
-  if (dynamic_cast<const BudgetExceededError*>(&e)) return ErrorKind::budget_exceeded;
-  if (dynamic_cast<const ProtocolError*>(&e)) return ErrorKind::protocol;
-  if (dynamic_cast<const WorkerCrashedError*>(&e)) return ErrorKind::worker_crashed;
-  if (dynamic_cast<const QueueFullError*>(&e)) return ErrorKind::queue_full;
-  if (dynamic_cast<const WorkerTerminatedError*>(&e)) return ErrorKind::worker_terminated;
-  if (dynamic_cast<const Error*>(&e)) return ErrorKind::error;
+  if (const auto* err = dynamic_cast<const Error*>(&e)) return static_cast<ErrorKind>(err->code());
   return ErrorKind::other;
 }
 
@@ -311,6 +304,7 @@ void throw_error(ErrorKind kind, const std::string& message) {
     case ErrorKind::worker_crashed: throw WorkerCrashedError(message);
     case ErrorKind::queue_full: throw QueueFullError(message);
     case ErrorKind::worker_terminated: throw WorkerTerminatedError(message);
+    case ErrorKind::batcher_stopped: throw BatcherStoppedError(message);
     case ErrorKind::error:
     case ErrorKind::other: throw Error(message);
   }
@@ -560,7 +554,7 @@ std::string encode_error(const ErrorMessage& e) {
 ErrorMessage decode_error(std::span<const unsigned char> bytes) {
   Reader r(bytes, "error");
   ErrorMessage e;
-  e.kind = read_enum(r, ErrorKind::other, "error kind");
+  e.kind = read_enum(r, ErrorKind::batcher_stopped, "error kind");
   e.message = r.str();
   r.expect_end();
   return e;

@@ -155,9 +155,10 @@ class Reader {
 };
 
 // Error kinds, so the host rethrows the child's error with its own type.
+// On the wire: an ErrorCode's number, or `other` (9) for an exception that is not a transformers::Error.
 enum class ErrorKind : uint8_t {
   error = 0, model_load = 1, invalid_input = 2, disposed = 3, budget_exceeded = 4, protocol = 5,
-  worker_crashed = 6, queue_full = 7, worker_terminated = 8, other = 9,
+  worker_crashed = 6, queue_full = 7, worker_terminated = 8, other = 9, batcher_stopped = 10,
 };
 ErrorKind error_kind_of(const std::exception& e);
 [[noreturn]] void throw_error(ErrorKind kind, const std::string& message);

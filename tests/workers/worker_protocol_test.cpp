@@ -11,6 +11,7 @@
 #include <random>
 
 #include "test_support.hpp"
+#include "transformers/dynamic_batcher.hpp"
 #include "workers/worker_protocol.hpp"
 
 namespace tf = transformers;
@@ -239,7 +240,7 @@ TEST(WorkerProtocol, MessagesRoundTripEveryField) {
   EXPECT_EQ(proto::decode_result(bytes_of(proto::encode_result({1, cut}))).output.truncated_inputs(),
             (std::vector<size_t>{0, 1}));
 
-  for (int k = 0; k <= static_cast<int>(proto::ErrorKind::other); ++k) {
+  for (int k = 0; k <= static_cast<int>(proto::ErrorKind::batcher_stopped); ++k) {
     const auto e = proto::decode_error(bytes_of(proto::encode_error({static_cast<proto::ErrorKind>(k), "why"})));
     EXPECT_EQ(static_cast<int>(e.kind), k);
     EXPECT_EQ(e.message, "why");
@@ -420,4 +421,30 @@ TEST(WorkerProtocol, WritingToAClosedPeerIsWorkerCrashedNotSigpipe) {
   ::close(sv[1]);
   EXPECT_THROW(proto::send_frame(sv[0], proto::MessageType::ping, 1, {}), tf::WorkerCrashedError);
   ::close(sv[0]);
+}
+
+// Error::code() carries the kind across the process boundary (no class list to keep in step): every error
+// class thrown in the child is rethrown as the same class in the host.
+TEST(WorkerProtocol, EveryErrorClassCrossesTheBoundaryByItsCode) {
+  const auto round_trip = [](const std::exception& thrown) {
+    const proto::ErrorKind kind = proto::error_kind_of(thrown);
+    const auto e = proto::decode_error(bytes_of(proto::encode_error({kind, thrown.what()})));
+    try {
+      proto::throw_error(e.kind, e.message);
+    } catch (const tf::Error& err) {
+      return std::string(tf::to_string(err.code())) + ":" + err.what();
+    }
+    return std::string("(nothing thrown)");
+  };
+  EXPECT_EQ(round_trip(tf::ModelLoadError("a")), "model_load:a");
+  EXPECT_EQ(round_trip(tf::InvalidInputError("b")), "invalid_input:b");
+  EXPECT_EQ(round_trip(tf::DisposedError("c")), "disposed:c");
+  EXPECT_EQ(round_trip(tf::BudgetExceededError("d")), "budget_exceeded:d");
+  EXPECT_EQ(round_trip(tf::ProtocolError("e")), "protocol:e");
+  EXPECT_EQ(round_trip(tf::WorkerCrashedError("f")), "worker_crashed:f");
+  EXPECT_EQ(round_trip(tf::QueueFullError("g")), "queue_full:g");
+  EXPECT_EQ(round_trip(tf::WorkerTerminatedError("h")), "worker_terminated:h");
+  EXPECT_EQ(round_trip(tf::BatcherStoppedError("i")), "batcher_stopped:i");
+  EXPECT_EQ(round_trip(tf::Error("j")), "error:j");
+  EXPECT_EQ(round_trip(std::runtime_error("k")), "error:k");  // not ours: a plain Error in the host
 }
