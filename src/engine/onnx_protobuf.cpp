@@ -223,6 +223,35 @@ Initializer read_tensor(std::span<const std::byte> msg) {
   return t;
 }
 
+ModelHeader read_model_header(std::span<const std::byte> model) {
+  const auto text = [](std::span<const std::byte> b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); };
+  ModelHeader h;
+  Reader r(model);
+  Field f;
+  while (r.next(f)) {
+    if (f.number == 1 && f.wire == Wire::varint) h.ir_version = static_cast<int64_t>(f.value);
+    else if (f.number == 2 && f.wire == Wire::len) h.producer_name = text(f.payload);
+    else if (f.number == 3 && f.wire == Wire::len) h.producer_version = text(f.payload);
+    else if (f.number == 8 && f.wire == Wire::len) {  // OperatorSetIdProto { 1: domain, 2: version }
+      std::pair<std::string, int64_t> opset;
+      Reader o(f.payload);
+      Field of;
+      while (o.next(of)) {
+        if (of.number == 1 && of.wire == Wire::len) opset.first = text(of.payload);
+        else if (of.number == 2 && of.wire == Wire::varint) opset.second = static_cast<int64_t>(of.value);
+      }
+      h.opsets.push_back(std::move(opset));
+    }
+  }
+  return h;
+}
+
+int64_t ModelHeader::default_opset() const {
+  for (const auto& [domain, version] : opsets)
+    if (domain.empty() || domain == "ai.onnx") return version;
+  return 0;
+}
+
 ModelScan scan_model(std::span<const std::byte> model) {
   ModelScan scan;
   Reader r(model);

@@ -74,6 +74,15 @@ struct ModelScan {
   bool has_external_data = false;         // some initializer already lives in an external file
 };
 
+// ModelProto's top-level facts (fields 1, 2, 3 and 8), the graph skipped, not read.
+struct ModelHeader {
+  int64_t ir_version = 0;
+  std::string producer_name, producer_version;
+  std::vector<std::pair<std::string, int64_t>> opsets;  // domain ("" = ai.onnx), version
+  int64_t default_opset() const;                        // the ai.onnx version, 0 if none
+};
+ModelHeader read_model_header(std::span<const std::byte> model);  // WireError on malformed input
+
 // Reads one TensorProto. Throws WireError on malformed input.
 Initializer read_tensor(std::span<const std::byte> tensor_proto);
 

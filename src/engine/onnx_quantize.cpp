@@ -14,10 +14,9 @@ namespace transformers::engine::onnx {
 
 namespace {
 // onnx.proto field numbers.
-constexpr uint32_t kModelGraph = 7, kModelOpset = 8;
+constexpr uint32_t kModelGraph = 7;
 constexpr uint32_t kGraphNode = 1, kGraphInitializer = 5, kGraphInput = 11;
 constexpr uint32_t kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4, kNodeAttribute = 5, kNodeDomain = 7;
-constexpr uint32_t kOpsetDomain = 1, kOpsetVersion = 2;
 constexpr uint32_t kValueInfoName = 1;
 
 std::string str(std::span<const std::byte> b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
@@ -136,29 +135,11 @@ std::string quantize_table(const Initializer& e, std::string& out_tensors) {
   return e.name;
 }
 
-int64_t default_opset(std::span<const std::byte> model) {
-  Reader r(model);
-  Field f;
-  int64_t version = 0;
-  while (r.next(f)) {
-    if (f.number != kModelOpset || f.wire != Wire::len) continue;
-    Reader o(f.payload);
-    Field of;
-    std::string domain;
-    int64_t v = 0;
-    while (o.next(of)) {
-      if (of.number == kOpsetDomain && of.wire == Wire::len) domain = str(of.payload);
-      if (of.number == kOpsetVersion && of.wire == Wire::varint) v = static_cast<int64_t>(of.value);
-    }
-    if (domain.empty() || domain == "ai.onnx") version = v;
-  }
-  return version;
-}
 }  // namespace
 
 std::string quantize_dynamic(std::span<const std::byte> model, const QuantizeOptions& options, QuantizeStats& stats) {
   stats = {};
-  if (const int64_t opset = default_opset(model); opset < 11) {
+  if (const int64_t opset = read_model_header(model).default_opset(); opset < 11) {
     throw std::invalid_argument("the model's opset is " + std::to_string(opset) +
                                 "; DynamicQuantizeLinear needs opset 11 or newer");
   }
