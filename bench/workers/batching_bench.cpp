@@ -169,6 +169,7 @@ void BM_Batched(benchmark::State& state) {
   opts.sort_by_length = state.range(3) != 0;
   opts.max_wait = std::chrono::microseconds(state.range(4));
   opts.max_concurrent_batches = static_cast<size_t>(state.range(5));
+  opts.max_padding_waste = static_cast<double>(state.range(6)) / 100.0;
   std::vector<double> latency;
   tf::DynamicBatcherStats stats;
   double cpu_ms = 0;
@@ -198,14 +199,17 @@ void BM_Batched(benchmark::State& state) {
 BENCHMARK(BM_Unbatched)->ArgName("max_len")->Arg(128)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Serial)->ArgName("max_len")->Arg(128)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Batched)
-    ->ArgNames({"max_len", "max_batch", "max_tokens", "sorted", "wait_us", "conc"})
-    ->Args({128, 16, 0, 1, 2000, 1})
-    ->Args({128, 16, 1024, 1, 2000, 1})
-    ->Args({128, 16, 1024, 0, 2000, 1})
-    ->Args({128, 4, 0, 1, 2000, 1})
-    ->Args({128, 4, 0, 1, 2000, 2})
-    ->Args({32, 16, 0, 1, 2000, 1})
-    ->Args({32, 8, 0, 1, 2000, 2})
+    ->ArgNames({"max_len", "max_batch", "max_tokens", "sorted", "wait_us", "conc", "waste_pct"})
+    ->Args({128, 16, 0, 1, 2000, 1, 100})
+    ->Args({128, 16, 0, 1, 2000, 1, 15})
+    ->Args({128, 16, 0, 1, 2000, 2, 15})
+    ->Args({32, 16, 0, 1, 2000, 2, 15})
+    ->Args({128, 16, 1024, 1, 2000, 1, 100})
+    ->Args({128, 16, 1024, 0, 2000, 1, 100})
+    ->Args({128, 4, 0, 1, 2000, 1, 100})
+    ->Args({128, 4, 0, 1, 2000, 2, 100})
+    ->Args({32, 16, 0, 1, 2000, 1, 100})
+    ->Args({32, 8, 0, 1, 2000, 2, 100})
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

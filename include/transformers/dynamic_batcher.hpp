@@ -33,6 +33,9 @@ struct DynamicBatcherOptions {
   std::chrono::microseconds max_wait{2000};
   // Cut batches from the queue sorted by token count, so that similar lengths share a batch (less padding).
   bool sort_by_length = true;
+  // A batch closes before a call that would make more than this share of its tokens padding
+  // (1 - own tokens / (batch size x longest)); 1 = no cap. Lengths far apart then run in separate batches.
+  double max_padding_waste = 1.0;
   // Inferences in flight at once (dispatcher threads, >= 1). More than one pays when ONNX Runtime's
   // intra-op pool is smaller than the cores (configure_runtime intra_op_threads), see docs/batching.md.
   size_t max_concurrent_batches = 1;

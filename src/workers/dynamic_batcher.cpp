@@ -77,22 +77,26 @@ std::vector<DynamicBatcher::State::Batch> DynamicBatcher::State::cut(const std::
   };
   std::vector<Batch> batches;
   Batch cur;
-  size_t longest = 0;
+  size_t longest = 0, own = 0;
   for (size_t i : order) {
     const size_t t = group[i]->tokens;
     if (!cur.members.empty()) {
-      const bool capped = cur.members.size() >= options.max_batch_size ||
-                          (cap_tokens && (cur.members.size() + 1) * std::max(longest, t) > cap_tokens);
+      const size_t padded = (cur.members.size() + 1) * std::max(longest, t);
+      const bool capped = cur.members.size() >= options.max_batch_size || (cap_tokens && padded > cap_tokens);
       const bool other_length = backend.pad_left && t != longest;
-      if (capped || other_length) {
+      const bool wasteful = padded > 0 && 1.0 - static_cast<double>(own + t) / static_cast<double>(padded) >
+                                              options.max_padding_waste;
+      if (capped || other_length || wasteful) {
         cur.closed = full(cur.members.size(), longest);
         batches.push_back(std::move(cur));
         cur = Batch{};
         longest = 0;
+        own = 0;
       }
     }
     cur.members.push_back(i);
     longest = std::max(longest, t);
+    own += t;
   }
   if (!cur.members.empty()) {
     cur.closed = full(cur.members.size(), longest);
@@ -279,6 +283,8 @@ DynamicBatcher::DynamicBatcher(Backend backend, DynamicBatcherOptions options)
     throw InvalidInputError("DynamicBatcher: max_concurrent_batches must be at least 1");
   }
   if (options.max_wait.count() < 0) throw InvalidInputError("DynamicBatcher: max_wait must not be negative");
+  if (!(options.max_padding_waste >= 0.0 && options.max_padding_waste <= 1.0))
+    throw InvalidInputError("DynamicBatcher: max_padding_waste must be within 0..1");
   if (!backend.token_counts || !backend.run) {
     throw InvalidInputError("DynamicBatcher: the backend needs both token_counts and run");
   }

@@ -260,6 +260,28 @@ TEST(DynamicBatcher, MaxBatchTokensCaps) {
   }
 }
 
+TEST(DynamicBatcher, PaddingWasteCapHolds) {
+  Recording rec(load("text-classification", "tiny-bert-sentiment"));
+  tf::DynamicBatcherOptions o = untimed(16, 0, true);
+  o.max_padding_waste = 0.2;
+  tf::DynamicBatcher batcher(rec.backend(), o);
+  const auto texts = mixed_texts();
+  auto futures = submit_concurrently(batcher, texts, {{}});
+  batcher.flush();
+  for (size_t i = 0; i < texts.size(); ++i) expect_same(futures[i].get(), (*rec.pipeline)(texts[i]), texts[i]);
+  std::lock_guard lock(rec.mu);
+  for (const auto& run : rec.runs) {
+    const auto counts = rec.pipeline->token_counts(run.texts);
+    size_t own = 0;
+    for (size_t c : counts) own += c;
+    const double padded = double(run.texts.size() * *std::max_element(counts.begin(), counts.end()));
+    EXPECT_LE(1.0 - double(own) / padded, 0.2 + 1e-9) << run.texts.size() << " calls";
+  }
+  tf::DynamicBatcherOptions bad = untimed(16);
+  bad.max_padding_waste = 1.5;
+  EXPECT_THROW(tf::DynamicBatcher(rec.backend(), bad), tf::InvalidInputError);
+}
+
 TEST(DynamicBatcher, SortingCutsPadding) {
   // Same 16 calls queued, same caps: batches cut from the sorted queue pad less than in arrival order.
   // To see all 16 queued at once, the dispatcher is first held inside a gated call (other options).
