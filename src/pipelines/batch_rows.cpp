@@ -22,8 +22,9 @@ bool tokenizer_pads_left(const std::filesystem::path& model) {
   const std::filesystem::path config = ModelFolder(model).tokenizer_config_json();
   std::error_code ec;
   if (!std::filesystem::exists(config, ec)) return false;
-  const core::Json json = core::parse_json(core::read_text_file(config, "tokenizer config"), config.string());
-  const auto side = core::opt_string(json, "padding_side", config.string());
+  const core::JsonSource source(config.string());
+  const core::Json json = core::parse_json(core::read_text_file(config, "tokenizer config"), source);
+  const auto side = core::Fields(json, source, "").optional_string("padding_side");
   return side && *side != "right";
 }
 

@@ -13,54 +13,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_fields.hpp"
 #include "unicode.hpp"
 
 namespace transformers::tokenizers {
 
 using json = nlohmann::json;
 
-// Names the file a configuration came from, for error messages.
-class JsonSource {
- public:
-  explicit JsonSource(std::string file_label) : label_(std::move(file_label)) {}
-  const std::string& label() const { return label_; }
-  // Throws ModelLoadError "<label>: <component>: <message>".
-  [[noreturn]] void fail(std::string_view component, std::string_view message) const;
-
- private:
-  std::string label_;
-};
-
-// Typed access to the fields of one component's JSON object; errors name file, component, field.
-class Fields {
- public:
-  Fields(const json& object, const JsonSource& source, std::string component);
-
-  // nullptr when the field is absent or null.
-  const json* find(std::string_view key) const;
-  const json& require(std::string_view key) const;
-  bool boolean(std::string_view key, bool fallback) const;
-  std::optional<bool> optional_boolean(std::string_view key) const;
-  std::string string(std::string_view key) const;
-  std::string string_or(std::string_view key, std::string_view fallback) const;
-  std::optional<std::string> optional_string(std::string_view key) const;
-  uint64_t unsigned_or(std::string_view key, uint64_t fallback) const;
-  int64_t integer(std::string_view key) const;
-  const json& object(std::string_view key) const;
-  const json& array(std::string_view key) const;
-
-  [[noreturn]] void fail(std::string_view field, std::string_view problem) const;
-  const std::string& component() const { return component_; }
-  const JsonSource& source() const { return source_; }
-  const json& raw() const { return object_; }
-
- private:
-  const json& object_;
-  const JsonSource& source_;
-  std::string component_;
-};
-
-const char* json_type_name(const json& j);
+// JSON access with errors naming file, component and field: the library's one helper (core/json_fields.hpp).
+using core::Fields;
+using core::JsonSource;
+using core::json_type_name;
 
 // Half-open range of code point indices into a NormalizedString.
 struct Range {

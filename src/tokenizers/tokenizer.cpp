@@ -9,35 +9,13 @@
 #include <sstream>
 #include <thread>
 
+#include "core/files.hpp"
 #include "tokenizer_impl.hpp"
 #include "transformers/error.hpp"
 
 namespace transformers {
 
 using namespace tokenizers;
-
-namespace {
-std::string read_file(const std::filesystem::path& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ModelLoadError(std::string("cannot open ") + what + " '" + path.string() + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw ModelLoadError(std::string("cannot read ") + what + " '" + path.string() + "'");
-  return ss.str();
-}
-
-json parse_json(std::string_view text, const JsonSource& source) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    source.fail("file", std::string("is not valid JSON (") + e.what() + ")");
-  }
-  if (!j.is_object()) source.fail("file", std::string("must hold a JSON object, got ") + json_type_name(j));
-  return j;
-}
-
-}  // namespace
 
 void Tokenizer::Impl::load(const json& tok, const json& cfg, const JsonSource& tsrc, const JsonSource& csrc) {
   Fields top(tok, tsrc, "tokenizer");
@@ -162,9 +140,9 @@ Tokenizer Tokenizer::from_json(std::string_view tokenizer_json, std::string_view
 
 Tokenizer Tokenizer::from_files(const std::filesystem::path& tokenizer_json,
                                 const std::filesystem::path& tokenizer_config_json) {
-  const std::string tok = read_file(tokenizer_json, "tokenizer.json");
+  const std::string tok = core::read_text_file(tokenizer_json, "tokenizer.json");
   std::string cfg;
-  if (!tokenizer_config_json.empty()) cfg = read_file(tokenizer_config_json, "tokenizer_config.json");
+  if (!tokenizer_config_json.empty()) cfg = core::read_text_file(tokenizer_config_json, "tokenizer_config.json");
   return from_json_labeled(tok, cfg, tokenizer_json.string(), tokenizer_config_json.string());
 }
 
@@ -175,10 +153,10 @@ Tokenizer Tokenizer::from_json_labeled(std::string_view tokenizer_json, std::str
   auto impl = std::make_unique<Impl>();
   impl->label = tokenizer_label;
   try {
-    const json tok = parse_json(tokenizer_json, tsrc);
+    const json tok = core::parse_json(tokenizer_json, tsrc);
     const json cfg = tokenizer_config_json.find_first_not_of(" \t\r\n") == std::string_view::npos
                          ? json::object()
-                         : parse_json(tokenizer_config_json, csrc);
+                         : core::parse_json(tokenizer_config_json, csrc);
     impl->load(tok, cfg, tsrc, csrc);
   } catch (const Error&) {
     throw;
