@@ -118,7 +118,8 @@ struct OutputTensor {
   std::string name;
   ElementType type = ElementType::other;
   std::vector<int64_t> dims;
-  std::vector<float> data;  // filled for float32 (and float16, converted)
+  std::vector<float> data;        // filled for float32 (and float16, converted)
+  std::vector<int64_t> int_data;  // filled for int64, int32, int8, uint8 and bool outputs (widened)
   size_t element_count() const;
 };
 

@@ -313,9 +313,21 @@ std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
       const auto* p = static_cast<const uint16_t*>(results[i].GetTensorRawData());
       o.data.resize(n);
       for (size_t j = 0; j < n; ++j) o.data[j] = half_to_float(p[j]);
+    } else if (o.type == ElementType::int64) {
+      const int64_t* p = results[i].GetTensorData<int64_t>();
+      o.int_data.assign(p, p + n);
+    } else if (o.type == ElementType::int32) {
+      const int32_t* p = results[i].GetTensorData<int32_t>();
+      o.int_data.assign(p, p + n);
+    } else if (o.type == ElementType::int8) {
+      const int8_t* p = results[i].GetTensorData<int8_t>();
+      o.int_data.assign(p, p + n);
+    } else if (o.type == ElementType::uint8 || o.type == ElementType::boolean) {
+      const auto* p = static_cast<const uint8_t*>(results[i].GetTensorRawData());  // ONNX bool: one byte
+      o.int_data.assign(p, p + n);
     } else {
       throw InvalidInputError("output '" + o.name + "' is " + element_type_name(o.type) +
-                              "; only float outputs are returned" + where);
+                              "; numeric and boolean outputs are returned, not this type" + where);
     }
   }
   return out;

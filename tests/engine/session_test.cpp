@@ -154,3 +154,22 @@ TEST(Runtime, ReconfiguringAfterCreationIsRefused) {
   EXPECT_THROW(configure_runtime(other), InvalidInputError);
   EXPECT_GE(runtime_options().intra_op_threads, 1);
 }
+
+// Integer and boolean outputs are returned, widened to int64 (tools/fixtures/make_int_outputs_model.py):
+// the graph's Shape, ArgMax, Greater(x, 0) and Cast-to-int32 of a known input.
+TEST(Session, IntegerAndBooleanOutputsAreReturned) {
+  Session s(fixtures::root() / "models" / "int-outputs.onnx");
+  const std::vector<float> x = {-1.5f, 2.25f, 7.75f, 0.0f, -9.0f};
+  const std::vector<int64_t> dims = {1, 5};
+  const std::vector<InputTensor> in = {{"x", ElementType::float32, dims, x.data(), x.size() * sizeof(float)}};
+  const auto out = s.run(in, {"shape", "argmax", "positive", "rounded"});
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].type, ElementType::int64);
+  EXPECT_EQ(out[0].int_data, (std::vector<int64_t>{1, 5}));
+  EXPECT_EQ(out[1].int_data, (std::vector<int64_t>{2}));
+  EXPECT_EQ(out[2].type, ElementType::boolean);
+  EXPECT_EQ(out[2].int_data, (std::vector<int64_t>{0, 1, 1, 0, 0}));
+  EXPECT_EQ(out[3].type, ElementType::int32);
+  EXPECT_EQ(out[3].int_data, (std::vector<int64_t>{-1, 2, 7, 0, -9}));  // Cast truncates toward zero
+  EXPECT_TRUE(out[0].data.empty());
+}
