@@ -35,7 +35,7 @@ Json parse_json(std::string_view text, const JsonSource& source) {
   Json j;
   try {
     j = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     source.fail("", std::string("is not valid JSON (") + e.what() + ")");
   }
   if (!j.is_object()) source.fail("", std::string("must hold a JSON object, got ") + json_type_name(j));

@@ -47,6 +47,12 @@ TEST(ModelConfig, DistilBertSpellings) {
   EXPECT_FALSE(c.problem_type.has_value());
 }
 
+// Found by scripts/fuzz.sh fuzz_config_json: a number too large for a double made nlohmann throw
+// out_of_range, which escaped as a non-transformers exception.
+TEST(ModelConfig, ANumberOutOfRangeIsALoadError) {
+  EXPECT_NE(load_error(R"({"vocab_size": 1e400})").find("cfg.json: is not valid JSON"), std::string::npos);
+}
+
 TEST(ModelConfig, ErrorsNameTheField) {
   EXPECT_NE(load_error("{not json").find("cfg.json: is not valid JSON"), std::string::npos);
   EXPECT_NE(load_error("[1,2]").find("cfg.json: must hold a JSON object"), std::string::npos);

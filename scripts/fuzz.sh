@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# libFuzzer harnesses for the parsers of outside input (fuzz/, issue 17), built with clang into build-fuzz/
+# (address + undefined sanitizers, libFuzzer). Seeds come from the committed fixtures.
+#   scripts/fuzz.sh --list               the targets, one per line
+#   scripts/fuzz.sh TARGET SECONDS       builds what it needs and fuzzes TARGET for SECONDS
+# A crash leaves its input as build-fuzz/crash-* (libFuzzer's own naming) and exits non-zero.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol)
+if [ "${1:-}" = "--list" ]; then printf '%s\n' "${targets[@]}"; exit 0; fi
+[ $# -eq 2 ] || { echo "usage: scripts/fuzz.sh --list | TARGET SECONDS" >&2; exit 2; }
+target=$1 seconds=$2
+printf '%s\n' "${targets[@]}" | grep -qx "$target" || { echo "unknown target $target (scripts/fuzz.sh --list)" >&2; exit 2; }
+command -v clang++ >/dev/null || { echo "clang++ missing: apt-get install clang libfuzzer-14-dev" >&2; exit 1; }
+bash scripts/setup.sh >/dev/null
+cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DTRANSFORMERS_SANITIZE=fuzzer-no-link,address,undefined -DTRANSFORMERS_FUZZ=ON \
+      -DTRANSFORMERS_BUILD_TESTS=OFF -DTRANSFORMERS_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target "$target"
+corpus=build-fuzz/corpus/$target
+mkdir -p "$corpus"
+case "$target" in
+  fuzz_tokenizer_json) i=0; for f in $(find tests/fixtures/tokenizers -name tokenizer.json -size -2M); do cp "$f" "$corpus/seed$i.json"; i=$((i + 1)); done ;;
+  fuzz_config_json) i=0; for f in tests/fixtures/models/*/config.json; do cp "$f" "$corpus/seed$i.json"; i=$((i + 1)); done ;;
+  fuzz_onnx_model) cp tests/fixtures/models/int-outputs.onnx "$corpus/seed0.onnx"
+                   cp tests/fixtures/models/tiny-bert-sentiment/onnx/model_quantized.onnx "$corpus/seed1.onnx" ;;
+  fuzz_worker_protocol) printf '\001\001\000\000\000' > "$corpus/seed0" ;;
+esac
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+export LSAN_OPTIONS=suppressions=$PWD/tools/sanitizers/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd build-fuzz
+"fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 "corpus/$target"
