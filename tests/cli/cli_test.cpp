@@ -158,6 +158,7 @@ TEST(Cli, NoPrepackFlagGivesTheSameAnswer) {
 // `mem --worker process`: the model lives in the child (its RSS grows, the host's barely moves) and the
 // host is back near where it started once the worker is gone.
 TEST(Cli, MemWorkerProcessShowsTheModelInTheChildAndTheHostBackAfterTerminate) {
+  SKIP_RSS_UNDER_ASAN();
   const Result r = run_cli("mem feature-extraction --model " + kEmbedder + " --worker process --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);

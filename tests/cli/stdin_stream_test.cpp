@@ -40,6 +40,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 }  // namespace
 
 TEST(StdinStream, HundredThousandLinesKeepMemoryFlat) {
+  SKIP_RSS_UNDER_ASAN();
   const std::vector<std::string> cmd = {TRANSFORMERS_CLI_PATH, "run", "text-classification", "--model", kModel, "--json"};
   const auto small = fixtures::spawn_child(cmd, write_lines(2000, "stdin_2k.txt"), ::testing::TempDir() + "o2k");
   const auto big = fixtures::spawn_child(cmd, write_lines(100000, "stdin_100k.txt"), ::testing::TempDir() + "o100k");

@@ -157,8 +157,10 @@ TEST(OptimizedCache, TwoProcessesLoadingANewModelAtOnceBothSucceed) {
   TempDir dir, cache;
   const fs::path model_dir = dir.path / "m";
   fs::copy(fixtures::model("tiny-bert-sentiment"), model_dir, fs::copy_options::recursive);
-  const std::string env_cache = "XDG_CACHE_HOME=" + cache.path.string();
-  std::vector<std::string> env_s = {env_cache, "PATH=/usr/bin:/bin"};
+  // The parent's environment (sanitizer options included) with the cache folder replaced.
+  std::vector<std::string> env_s = {"XDG_CACHE_HOME=" + cache.path.string()};
+  for (char** e = environ; *e; ++e)
+    if (std::string_view(*e).rfind("XDG_CACHE_HOME=", 0) != 0) env_s.emplace_back(*e);
   std::vector<char*> env;
   for (auto& s : env_s) env.push_back(s.data());
   env.push_back(nullptr);

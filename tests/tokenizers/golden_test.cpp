@@ -43,7 +43,7 @@ std::string describe(const json& c) {
   if (c.contains("text")) d += c["text"].get<std::string>();
   if (c.contains("text_pair")) d += " + " + c["text_pair"].get<std::string>();
   if (c.contains("texts")) d += c["texts"].dump();
-  return d + " " + c["options"].dump();
+  return d + " " + (c.contains("options") ? c["options"].dump() : std::string("{}"));  // c is const: no operator[] on a missing key
 }
 
 void check_single(const Tokenizer& tok, const json& c) {
