@@ -56,21 +56,25 @@ void print_rows(const std::vector<Output>& rows, const std::vector<std::string>&
 // Runs one batch of stdin lines; an error names the line it came from (counted from 1).
 void run_stdin_batch(Pipeline& p, const std::vector<std::string>& lines, size_t first_line, const CallOptions& options,
                      bool json, bool pad_left) {
-  std::vector<size_t> tokens;
-  try {
-    tokens = p.token_counts(lines);
-  } catch (const InvalidInputError&) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      try {
-        p.token_counts({lines[i]});
-      } catch (const InvalidInputError& e) {
-        throw InvalidInputError("stdin line " + std::to_string(first_line + i) + ": " + e.what());
+  Output out = [&] {
+    try {
+      return p(lines, options);
+    } catch (const InvalidInputError& e) {  // only then tokenize line by line, to name the line
+      for (size_t i = 0; i < lines.size(); ++i) {
+        try {
+          p.token_counts({lines[i]});
+        } catch (const InvalidInputError& line_error) {
+          throw InvalidInputError("stdin line " + std::to_string(first_line + i) + ": " + line_error.what());
+        }
       }
+      throw InvalidInputError("stdin lines " + std::to_string(first_line) + ".." +
+                              std::to_string(first_line + lines.size() - 1) + ": " + e.what());
     }
-    throw;
-  }
-  const Output out = p(lines, options);
+  }();
   warn_truncated(out, p, "stdin line", first_line);
+  // Token counts are needed only to cut unpooled [batch, padded, hidden] rows to each input's own length.
+  const bool unpooled = out.is_tensor() && out.tensor().rank() == 3;
+  const std::vector<size_t> tokens = unpooled ? p.token_counts(lines) : std::vector<size_t>(lines.size(), 0);
   print_rows(pipelines::split_rows(out, tokens, pad_left, "run"), lines, json);
 }
 }  // namespace

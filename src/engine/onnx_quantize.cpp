@@ -96,7 +96,7 @@ float symmetric_scale(float maxabs, float qmax) {
 std::string quantize_weight(const Initializer& w, bool per_channel, bool reduce_range, std::string& out_tensors) {
   const float qmax = reduce_range ? 63.0f : 127.0f;
   const std::vector<float> v = floats_of(w);
-  const size_t rows = static_cast<size_t>(w.dims[0]), cols = static_cast<size_t>(w.dims[1]);
+  const size_t cols = static_cast<size_t>(w.dims[1]);
   std::vector<float> maxabs(per_channel ? cols : 1, 0.0f);
   for (size_t i = 0; i < v.size(); ++i) {
     float& m = maxabs[per_channel ? i % cols : 0];
@@ -109,7 +109,6 @@ std::string quantize_weight(const Initializer& w, bool per_channel, bool reduce_
     q[i] = static_cast<int8_t>(std::clamp(round_even(v[i] / scale[per_channel ? i % cols : 0]), -qmax, qmax));
   const std::vector<int8_t> zero(scale.size(), 0);
   const std::vector<int64_t> shape = per_channel ? std::vector<int64_t>{static_cast<int64_t>(cols)} : std::vector<int64_t>{};
-  (void)rows;
   put_len(out_tensors, kGraphInitializer, tensor(w.name + "_quantized", INT8, w.dims, q.data(), q.size()));
   put_len(out_tensors, kGraphInitializer, tensor(w.name + "_scale", FLOAT, shape, scale.data(), scale.size() * sizeof(float)));
   put_len(out_tensors, kGraphInitializer, tensor(w.name + "_zero_point", INT8, shape, zero.data(), zero.size()));

@@ -18,7 +18,8 @@ bool tokenizer_pads_left(const std::filesystem::path& model);
 
 // One Output per input: a label list each (as an unbatched input), a [1, H] row of a pooled [N, H] tensor,
 // or the input's own [1, tokens, H] positions of an unpooled [N, padded, H] one (pad_left: its tokens are
-// the last ones). `tokens`: each input's token count (Pipeline::token_counts). Error naming `who` when
+// the last ones). `tokens`: each input's token count (Pipeline::token_counts; read only for unpooled
+// tensors, its size is the input count otherwise). Error naming `who` when
 // the Output does not have one entry per input.
 std::vector<Output> split_rows(const Output& out, const std::vector<size_t>& tokens, bool pad_left, const char* who);
 
