@@ -16,12 +16,12 @@ int main(int argc, char** argv) {
     for (const auto& l : out.labels()[0]) std::cout << l.label << " " << l.score << "\n";
     std::cout << out.to_json() << "\n";
 
-    auto many = classify({"good", "bad"}, {.top_k = 2});
+    auto many = classify({"good", "bad"}, tf::TextClassificationOptions{.top_k = 2});
     std::cout << many.to_json() << "\n";
     classify.dispose();
 
     auto embed = tf::pipeline("feature-extraction", argv[2]);
-    tf::Tensor e = embed({"first text", "second"}, {.pooling = tf::Pooling::mean, .normalize = true}).tensor();
+    tf::Tensor e = embed({"first text", "second"}, tf::FeatureExtractionOptions{.pooling = tf::Pooling::mean, .normalize = true}).tensor();
     std::cout << "embeddings " << e.dims_string() << "\n";
 
     // The README's memory example.

@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,11 +68,14 @@ class DynamicBatcher {
   // What the batcher drives. Built from a pipeline by the pipeline constructor; give your own to batch
   // something else (a worker) or to inject faults in tests.
   struct Backend {
-    // Token count of each text as `run` will tokenize it (special tokens included, after truncation).
+    // Token count of each input as `run` will tokenize it (special tokens included, after truncation).
     // Throws for a bad text (InvalidInputError): that call fails at once and is never merged.
-    std::function<std::vector<size_t>(const std::vector<std::string>&)> token_counts;
-    // One inference over a list of texts (an Output for a list input, one row / label list per text).
-    std::function<Output(const std::vector<std::string>&, const CallOptions&)> run;
+    std::function<std::vector<size_t>(const PipelineInputs&)> token_counts;
+    // One inference over a list of inputs (an Output for a list input, one entry per input).
+    std::function<Output(const PipelineInputs&, const CallOptions&)> run;
+    // The options `run` will apply (Pipeline::resolve_options); unset = as given. Calls share a batch
+    // only when their resolved options are equal.
+    std::function<CallOptions(const CallOptions&)> resolve_options;
     // Padding goes before the tokens (tokenizer_config.json padding_side "left"). Real tokens would then
     // sit at other positions than alone, so only calls of equal token count share a batch.
     bool pad_left = false;
@@ -89,6 +93,8 @@ class DynamicBatcher {
   // Calls with equal options may share an inference; differing options never do. Errors (bad text,
   // DisposedError, BatcherStoppedError after stop()) arrive through the future. Thread-safe.
   std::future<Output> submit(std::string text, const CallOptions& options = {});
+  // A pair input (text-classification {text, text_pair}, question-answering {question, context}).
+  std::future<Output> submit(TextPair input, const CallOptions& options = {});
 
   // Runs every call queued now without waiting for max_wait (batches are still capped). Non-blocking.
   void flush();
@@ -99,6 +105,7 @@ class DynamicBatcher {
   const DynamicBatcherOptions& options() const { return options_; }
 
  private:
+  std::future<Output> submit_input(std::string text, std::optional<std::string> text_pair, const CallOptions& options);
   struct State;
   DynamicBatcherOptions options_;
   std::unique_ptr<State> state_;

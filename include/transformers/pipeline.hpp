@@ -12,6 +12,12 @@
 
 #include "transformers/engine.hpp"
 #include "transformers/memory.hpp"
+#include "transformers/tasks/feature_extraction.hpp"
+#include "transformers/tasks/fill_mask.hpp"
+#include "transformers/tasks/question_answering.hpp"
+#include "transformers/tasks/text_classification.hpp"
+#include "transformers/tasks/token_classification.hpp"
+#include "transformers/tasks/zero_shot_classification.hpp"
 #include "transformers/tensor.hpp"
 
 namespace transformers {
@@ -26,53 +32,72 @@ struct PipelineOptions {
   std::optional<ReleasePolicy> release_policy;
 };
 
-enum class FunctionToApply { softmax, sigmoid, none };
-enum class Pooling { none, mean, cls, first_token = cls, last_token, eos = last_token };
+// Options of one call: the task's own options type (each task's header lists its fields), or
+// std::monostate for the task's defaults. Options of another task are an InvalidInputError naming both.
+using CallOptions = std::variant<std::monostate, TextClassificationOptions, FeatureExtractionOptions,
+                                 TokenClassificationOptions, FillMaskOptions, QuestionAnsweringOptions,
+                                 ZeroShotClassificationOptions>;
 
-// Options of one call (Transformers.js: the options object of the pipeline call).
-// Each task reads the fields it knows; the others are ignored, as in Transformers.js.
-struct CallOptions {
-  // text-classification: how many labels per input; nullopt = all labels.
-  std::optional<int> top_k = 1;
-  // text-classification: default from config.problem_type (sigmoid for multi_label_classification).
-  std::optional<FunctionToApply> function_to_apply;
-  // feature-extraction
-  Pooling pooling = Pooling::none;
-  bool normalize = false;
+// What a call returns: the task's result type.
+using TaskResult = std::variant<TextClassificationResult, FeatureExtractionResult, TokenClassificationResult,
+                            FillMaskResult, QuestionAnsweringResult, ZeroShotClassificationResult>;
+
+// Two texts given to the model as one input: text-classification's {text, text_pair} (cross-encoders,
+// rerankers) and question-answering's question (text) and context (text_pair), as Transformers.js
+// tokenizes them.
+struct TextPair {
+  std::string text;
+  std::string text_pair;
+  bool operator==(const TextPair&) const = default;
 };
 
-struct LabelScore {
-  std::string label;
-  float score = 0.0f;
-};
-
-// What a call returns: labels per input (classification) or a tensor (feature extraction).
 class Output {
  public:
   using Labels = std::vector<std::vector<LabelScore>>;  // one list per input, best first
-  Output(Labels labels, bool batched_input, std::optional<int> top_k);
-  Output(Tensor tensor);
+  // `batched_input`: the caller passed a list (Transformers.js' output shapes differ).
+  Output(TaskResult result, bool batched_input);
+  Output(Labels labels, bool batched_input, std::optional<int> top_k);  // a text-classification result
+  Output(Tensor tensor);                                                // a feature-extraction result
 
-  bool is_labels() const { return std::holds_alternative<Labels>(value_); }
-  bool is_tensor() const { return std::holds_alternative<Tensor>(value_); }
-  const Labels& labels() const;  // throws InvalidInputError if this is a tensor
-  const Tensor& tensor() const;  // throws InvalidInputError if these are labels
+  const TaskResult& result() const { return result_; }
+  template <class R>
+  bool holds() const { return std::holds_alternative<R>(result_); }
+  // The task's result; InvalidInputError naming both kinds if it is another task's.
+  template <class R>
+  const R& get() const {
+    if (!holds<R>()) wrong_kind(TaskResult(std::in_place_type<R>).index());
+    return std::get<R>(result_);
+  }
+  bool is_labels() const { return holds<TextClassificationResult>(); }
+  bool is_tensor() const { return holds<FeatureExtractionResult>(); }
+  const Labels& labels() const { return get<TextClassificationResult>().inputs; }
+  const Tensor& tensor() const { return get<FeatureExtractionResult>().tensor; }
   // The JSON Transformers.js returns for the same call (its shapes, including the top_k=1 flattening).
+  // Fields beyond Transformers.js (start/end offsets) are added to its objects, none removed.
   std::string to_json() const;
-  // What shaped it (to rebuild an equal Output elsewhere, e.g. across a process worker's socket).
   bool batched_input() const { return batched_input_; }
-  std::optional<int> top_k() const { return top_k_; }
   // Which inputs (indices into the call's texts) were cut to the model's maximum length: the result
   // describes only their first Pipeline::max_input_tokens() tokens. Not part of to_json() (Transformers.js
   // returns no such field); the CLI warns on stderr.
   const std::vector<size_t>& truncated_inputs() const { return truncated_; }
   void set_truncated_inputs(std::vector<size_t> inputs) { truncated_ = std::move(inputs); }
+  bool operator==(const Output&) const = default;
 
  private:
-  std::variant<Labels, Tensor> value_;
+  [[noreturn]] void wrong_kind(size_t wanted) const;
+  TaskResult result_;
   std::vector<size_t> truncated_;
   bool batched_input_ = false;
-  std::optional<int> top_k_;
+};
+
+// The inputs of one call as every layer carries them: texts, and for pair inputs their second texts
+// (empty, or one per text).
+struct PipelineInputs {
+  std::vector<std::string> texts;
+  std::vector<std::string> text_pairs;
+  size_t size() const { return texts.size(); }
+  bool pairs() const { return !text_pairs.empty(); }
+  bool operator==(const PipelineInputs&) const = default;
 };
 
 // What a pipeline costs in memory, as the pipeline manager accounts it (docs/memory.md).
@@ -96,6 +121,13 @@ class Pipeline {
   Output operator()(std::initializer_list<std::string> texts, const CallOptions& options = {}) const {
     return (*this)(std::vector<std::string>(texts), options);
   }
+  Output operator()(const TextPair& input, const CallOptions& options = {}) const;
+  Output operator()(const std::vector<TextPair>& inputs, const CallOptions& options = {}) const;
+  // Any call: `batched` says whether the caller passed a list (one input otherwise).
+  Output call(const PipelineInputs& inputs, bool batched, const CallOptions& options = {}) const;
+  // The options this pipeline's task reads, with std::monostate replaced by the task's defaults;
+  // InvalidInputError for another task's options. Equal resolved options mean equal behaviour.
+  CallOptions resolve_options(const CallOptions& options) const;
 
   // Releases the session, weights and tokenizer now. Idempotent; later calls throw DisposedError.
   void dispose();
@@ -109,6 +141,7 @@ class Pipeline {
   // Tokens each text takes in a call (special tokens included, after truncation), without running the
   // model: what a dynamic batcher needs to group texts by length. InvalidInputError on invalid UTF-8.
   std::vector<size_t> token_counts(const std::vector<std::string>& texts) const;
+  std::vector<size_t> token_counts(const PipelineInputs& inputs) const;
   // The most tokens an input keeps (special tokens included): tokenizer_config.json's model_max_length,
   // lowered to the model's own position limit (config.json max_position_embeddings / n_positions, less
   // RoBERTa's padding offset, and a fixed sequence axis of the graph) when that is smaller. Real configs
@@ -120,11 +153,13 @@ class Pipeline {
   explicit Pipeline(std::unique_ptr<Impl> impl);
 
  private:
+  const Impl& live_impl() const;  // DisposedError when moved from
   std::unique_ptr<Impl> impl_;
 };
 
-// Creates a pipeline for a task ("text-classification", "sentiment-analysis", "feature-extraction",
-// "embeddings") from a local Transformers.js model folder. Throws InvalidInputError for an unknown task
+// Creates a pipeline for a task (supported_tasks(): text-classification, feature-extraction,
+// token-classification, fill-mask, question-answering, zero-shot-classification and their aliases) from a
+// local Transformers.js model folder. Throws InvalidInputError for an unknown task
 // (listing the known ones) and ModelLoadError for a folder that cannot be loaded.
 Pipeline pipeline(std::string_view task, const std::filesystem::path& model, const PipelineOptions& options = {});
 
@@ -132,5 +167,15 @@ Pipeline pipeline(std::string_view task, const std::filesystem::path& model, con
 std::vector<std::string> supported_tasks();
 // Alias -> canonical name; throws InvalidInputError listing the known tasks.
 std::string canonical_task(std::string_view task);
+
+// A task's options from a JSON object of its fields, as Transformers.js takes them ({"top_k": 3}; null
+// where null means something, e.g. top_k null = all labels). InvalidInputError naming an unknown field
+// (listing the task's fields) or a value of the wrong type. What the CLI and the server parse.
+CallOptions call_options_from_json(std::string_view task, std::string_view json);
+// The fields of resolved options as a JSON object (the inverse; every field written).
+std::string call_options_to_json(const CallOptions& options);
+// The option fields a task reads, in order, with each one's kind ("integer", "integer or null",
+// "boolean", "string", "list of strings", "one of none|simple|...") — for help texts and the CLI's flags.
+std::vector<std::pair<std::string, std::string>> task_option_fields(std::string_view task);
 
 }  // namespace transformers

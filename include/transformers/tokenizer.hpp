@@ -62,6 +62,9 @@ struct BatchEncoding {
   std::vector<int64_t> attention_mask;
   std::vector<int64_t> token_type_ids;
   std::vector<size_t> truncated;  // indices of the inputs whose tokens were cut to fit seq_len
+
+  // Rows of equal length (padded) as one batch; token_type_ids left empty unless every row has them.
+  static BatchEncoding stack(const std::vector<Encoding>& rows);
 };
 
 class Tokenizer {
@@ -81,8 +84,13 @@ class Tokenizer {
   Encoding encode_pair(std::string_view text, std::string_view text_pair, const EncodeOptions& options = {}) const;
   // Encodes every text (spread over options.num_threads threads), then pads/truncates as asked.
   std::vector<Encoding> encode_many(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
+  // Pairs: texts[i] with text_pairs[i] (empty = no pairs; otherwise one per text).
+  std::vector<Encoding> encode_many(const std::vector<std::string>& texts, const std::vector<std::string>& text_pairs,
+                                    const EncodeOptions& options) const;
   // Encodes every text (as encode_many) and pads to a rectangle (Padding::none is treated as longest).
   BatchEncoding encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options = {}) const;
+  BatchEncoding encode_batch(const std::vector<std::string>& texts, const std::vector<std::string>& text_pairs,
+                             const EncodeOptions& options) const;
 
   std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false) const;
 
@@ -93,6 +101,14 @@ class Tokenizer {
   size_t model_max_length() const;
   // -1 when the tokenizer has no pad token (pad_token, else eos_token); padding then throws.
   int64_t pad_token_id() const;
+  // tokenizer_config.json's token for "mask_token", "sep_token", "cls_token", "unk_token", "bos_token",
+  // "eos_token" or "pad_token" (as Transformers.js reads it), and its id in the vocabulary.
+  std::optional<std::string> special_token(std::string_view key) const;
+  std::optional<int64_t> special_token_id(std::string_view key) const;
+  // An added token marked special (Transformers.js' all_special_ids).
+  bool is_special_id(int64_t id) const;
+  // The model's prefix of word-continuing tokens (WordPiece "##"); empty when it has none.
+  std::string continuing_subword_prefix() const;
 
  private:
   struct Impl;

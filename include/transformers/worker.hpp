@@ -79,6 +79,7 @@ struct WorkerCall {
   std::filesystem::path model;
   PipelineOptions pipeline_options;
   std::vector<std::string> inputs;
+  std::vector<std::string> text_pairs;  // empty, or one per input (TextPair inputs: QA, sentence pairs)
   bool batched = true;
   CallOptions call_options;
 };

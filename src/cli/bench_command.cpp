@@ -46,10 +46,10 @@ int bench_command(const Args& args) {
   // As tools/compare/bench_transformersjs.mjs: feature extraction runs with mean pooling + normalize.
   CallOptions call;
   if (canonical_task(task) == "feature-extraction") {
-    call.pooling = parse_pooling(args.get("pooling").value_or("mean"));
-    call.normalize = !args.has("no-normalize");
+    call = FeatureExtractionOptions{parse_pooling(args.get("pooling").value_or("mean")), !args.has("no-normalize")};
   } else {
-    refuse_for_task(args, task, {"pooling", "no-normalize"});
+    for (const char* f : {"pooling", "no-normalize"})
+      if (args.has(f)) throw InvalidInputError("--" + std::string(f) + " does not apply to " + canonical_task(task));
   }
   RuntimeOptions ro;
   ro.intra_op_threads = threads;

@@ -6,6 +6,7 @@
 #include "transformers/engine.hpp"
 
 #include "cli/args.hpp"
+#include "cli/options.hpp"
 #include "transformers/error.hpp"
 
 namespace {
@@ -15,12 +16,19 @@ struct CommandHelp {
   const char* text;
 };
 const CommandHelp kCommands[] = {
-    {"run", R"(  run <task> --model DIR [--dtype D] [--top-k K|all] [--function-to-apply softmax|sigmoid|none]
-             [--pooling none|mean|cls|last_token] [--normalize] [--threads N] [--no-prepack] [--json]
-             [--batch-size N] [TEXT... | lines on stdin]
+    {"run", R"(  run <task> --model DIR [--dtype D] [task options] [--threads N] [--no-prepack] [--json]
+             [--batch-size N] [--text-pair T2] [TEXT... | lines on stdin]
+  run question-answering --model DIR --question Q --context C [--top-k K] [--max-answer-len N]
              TEXT...: one call; stdin: batches of N lines (default 32) printed as each ends, with --json one
              JSON line per input line (--no-prepack: unpacked weights from the sidecar, slower; docs/performance.md)
-             --top-k/--function-to-apply: text-classification only; --pooling/--normalize: feature-extraction
+             --text-pair: each TEXT with T2 as a sentence pair (text-classification: cross-encoders)
+             task options (each task's own; `run <task> --help` lists them):
+               text-classification      --top-k K|all --function-to-apply softmax|sigmoid|none
+               feature-extraction       --pooling none|mean|cls|last_token --normalize
+               token-classification     --aggregation-strategy none|simple|first|average|max --ignore-labels A,B
+               fill-mask                --top-k K
+               question-answering       --top-k K --max-answer-len N
+               zero-shot-classification --candidate-labels "a,b,c" --hypothesis-template T --multi-label
 )"},
     {"inspect", R"(  inspect DIR [--json]             config summary, files and sizes, ONNX inputs/outputs and opset
 )"},
@@ -57,7 +65,8 @@ const CommandHelp kCommands[] = {
 std::string usage() {
   std::string s = "usage: transformers-cpp <command> [options]   (transformers-cpp <command> --help, --version)\n\ncommands:\n";
   for (const auto& c : kCommands) s += c.text;
-  s += "\ntasks: text-classification (sentiment-analysis), feature-extraction (embeddings)\n";
+  s += "\ntasks: text-classification (sentiment-analysis), feature-extraction (embeddings), token-classification (ner),\n"
+       "       fill-mask, question-answering, zero-shot-classification\n";
   s += "exit codes: 0 done, 1 a model or file could not be loaded or a run failed, 2 bad usage or input\n";
   return s;
 }
@@ -91,10 +100,10 @@ int main(int argc, char** argv) {
   }
   try {
     if (command == "run") {
-      return cli::run_command(cli::Args(argc, argv, 2,
-                                        {"model", "dtype", "top-k", "function-to-apply", "pooling", "threads",
-                                         "model-file-name", "batch-size"},
-                                        {"normalize", "json", "no-prepack"}));
+      auto [values, booleans] = cli::task_option_flags();
+      values.insert({"model", "dtype", "threads", "model-file-name", "batch-size", "text-pair", "question", "context"});
+      booleans.insert({"json", "no-prepack"});
+      return cli::run_command(cli::Args(argc, argv, 2, values, booleans));
     }
     if (command == "inspect") return cli::inspect_command(cli::Args(argc, argv, 2, {}, {"json"}));
     if (command == "bench") {

@@ -1,6 +1,9 @@
 // Pipeline and call options from command-line flags, shared by run and bench.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "cli/args.hpp"
 #include "transformers/engine.hpp"
 #include "transformers/error.hpp"
@@ -26,30 +29,74 @@ inline Pooling parse_pooling(const std::string& s) {
   throw InvalidInputError("--pooling must be none, mean, cls (first_token) or last_token (eos), got '" + s + "'");
 }
 
-// An option that means nothing for the task is an error naming it, not silently ignored.
-inline void refuse_for_task(const Args& args, const std::string& task, std::initializer_list<const char*> flags) {
-  for (const char* f : flags)
-    if (args.has(f)) throw InvalidInputError("--" + std::string(f) + " does not apply to " + canonical_task(task));
+// A task option's flag: its field name with dashes (top_k -> --top-k). The flags of every task's options
+// come from the options types themselves (task_option_fields), so a new option is a new flag.
+inline std::string flag_of(const std::string& field) {
+  std::string f = field;
+  for (char& c : f)
+    if (c == '_') c = '-';
+  return f;
 }
 
+// Every task option flag, split as the parser needs: (flags that take a value, boolean flags).
+inline std::pair<std::set<std::string>, std::set<std::string>> task_option_flags() {
+  std::set<std::string> values, booleans;
+  for (const auto& task : supported_tasks())
+    for (const auto& [field, kind] : task_option_fields(task)) (kind == "boolean" ? booleans : values).insert(flag_of(field));
+  return {values, booleans};
+}
+
+// The task's options from its flags: a boolean flag sets true; a list takes comma-separated items; an
+// option that may be null takes "all" for null (--top-k all: every label); numbers and names as given.
+// A task option flag of another task is an error naming it, not silently ignored.
 inline CallOptions call_options(const Args& args, const std::string& task) {
   const std::string t = canonical_task(task);  // throws for an unknown task, listing the known ones
-  if (t == "text-classification") refuse_for_task(args, task, {"pooling", "normalize"});
-  if (t == "feature-extraction") refuse_for_task(args, task, {"top-k", "function-to-apply"});
-  CallOptions o;
-  if (auto k = args.get("top-k")) {
-    if (*k == "all") o.top_k = std::nullopt;
-    else o.top_k = args.get_int("top-k", 1);
+  const auto fields = task_option_fields(t);
+  const auto [value_flags, bool_flags] = task_option_flags();
+  for (const auto* set : {&value_flags, &bool_flags}) {
+    for (const auto& flag : *set) {
+      if (!args.has(flag)) continue;
+      bool mine = false;
+      for (const auto& [field, kind] : fields) mine = mine || flag_of(field) == flag;
+      if (!mine) throw InvalidInputError("--" + flag + " does not apply to " + t);
+    }
   }
-  if (auto f = args.get("function-to-apply")) {
-    if (*f == "softmax") o.function_to_apply = FunctionToApply::softmax;
-    else if (*f == "sigmoid") o.function_to_apply = FunctionToApply::sigmoid;
-    else if (*f == "none") o.function_to_apply = FunctionToApply::none;
-    else throw InvalidInputError("--function-to-apply must be softmax, sigmoid or none, got '" + *f + "'");
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [field, kind] : fields) {
+    const std::string flag = flag_of(field);
+    if (!args.has(flag)) continue;
+    if (kind == "boolean") {
+      j[field] = true;
+      continue;
+    }
+    const std::string v = *args.get(flag);
+    const bool nullable = kind.size() > 8 && kind.compare(kind.size() - 8, 8, " or null") == 0;
+    const std::string base = nullable ? kind.substr(0, kind.size() - 8) : kind;
+    if (nullable && v == "all") {
+      j[field] = nullptr;
+    } else if (base == "integer") {
+      j[field] = args.get_int(flag, 0);
+    } else if (base.rfind("list of", 0) == 0) {
+      nlohmann::json items = nlohmann::json::array();
+      size_t start = 0;
+      for (size_t comma; (comma = v.find(',', start)) != std::string::npos; start = comma + 1) items.push_back(v.substr(start, comma - start));
+      items.push_back(v.substr(start));
+      if (v.empty()) items = nlohmann::json::array();
+      j[field] = items;
+    } else {
+      j[field] = v;
+    }
   }
-  if (auto p = args.get("pooling")) o.pooling = parse_pooling(*p);
-  o.normalize = args.has("normalize");
-  return o;
+  try {
+    return call_options_from_json(t, j.dump());
+  } catch (const InvalidInputError& e) {  // name the flag, not the JSON field
+    std::string msg = e.what();
+    for (const auto& [field, kind] : fields) {
+      const std::string json_name = t + " options." + field;
+      if (msg.rfind(json_name, 0) == 0) throw InvalidInputError("--" + flag_of(field) + msg.substr(json_name.size()));
+    }
+    throw;
+  }
 }
 
 }  // namespace transformers::cli

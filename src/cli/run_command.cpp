@@ -11,17 +11,12 @@
 namespace transformers::cli {
 
 namespace {
-void print_human(const Output& out, const std::vector<std::string>& texts) {
-  if (out.is_labels()) {
-    const auto& labels = out.labels();
-    for (size_t i = 0; i < labels.size(); ++i) {
-      std::fwrite(texts[i].data(), 1, texts[i].size(), stdout);  // a NUL byte in the text is printed too
-      std::fputc('\n', stdout);
-      for (const auto& l : labels[i]) std::printf("  %-20s %.6f\n", l.label.c_str(), l.score);
-    }
-    return;
-  }
-  const Tensor& t = out.tensor();
+void print_text(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);  // a NUL byte in the text is printed too
+  std::fputc('\n', stdout);
+}
+
+void print_tensor(const Tensor& t) {
   std::printf("tensor %s float32\n", t.dims_string().c_str());
   const size_t width = t.dims.empty() ? 0 : static_cast<size_t>(t.dims.back());
   for (size_t off = 0, row = 0; off < t.data.size() && width > 0; off += width, ++row) {
@@ -31,6 +26,40 @@ void print_human(const Output& out, const std::vector<std::string>& texts) {
     std::printf("\n");
   }
 }
+
+// Each input's text, then its result, one line per label / entity / candidate / answer.
+void print_human(const Output& out, const std::vector<std::string>& texts) {
+  std::visit(
+      [&](const auto& r) {
+        using R = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<R, FeatureExtractionResult>) {
+          print_tensor(r.tensor);
+        } else {
+          for (size_t i = 0; i < r.inputs.size(); ++i) {
+            print_text(texts[i]);
+            const auto& entry = r.inputs[i];
+            if constexpr (std::is_same_v<R, TextClassificationResult>) {
+              for (const auto& l : entry) std::printf("  %-20s %.6f\n", l.label.c_str(), l.score);
+            } else if constexpr (std::is_same_v<R, TokenClassificationResult>) {
+              for (const auto& t : entry)
+                std::printf("  %-12s %.6f  %s  [%lld, %lld)\n", t.entity.c_str(), t.score, t.word.c_str(),
+                            static_cast<long long>(t.start), static_cast<long long>(t.end));
+            } else if constexpr (std::is_same_v<R, FillMaskResult>) {
+              for (const auto& c : entry) std::printf("  %.6f  %-15s %s\n", c.score, c.token_str.c_str(), c.sequence.c_str());
+            } else if constexpr (std::is_same_v<R, QuestionAnsweringResult>) {
+              for (const auto& a : entry)
+                std::printf("  %.6f  %s  [%lld, %lld)\n", a.score, a.answer.c_str(), static_cast<long long>(a.start),
+                            static_cast<long long>(a.end));
+            } else {
+              for (size_t k = 0; k < entry.labels.size(); ++k)
+                std::printf("  %-20s %.6f\n", entry.labels[k].c_str(), entry.scores[k]);
+            }
+          }
+        }
+      },
+      out.result());
+}
+
 // Lines of stdin are run in batches of --batch-size and printed as each batch ends, so memory stays flat
 // whatever the input's length (issue 11: 100,000 lines in one batch took 24 GB). With --json each input
 // line gets one line of output, the JSON that `run TASK --json "that line"` prints (JSON Lines).
@@ -73,7 +102,7 @@ void run_stdin_batch(Pipeline& p, const std::vector<std::string>& lines, size_t 
   }();
   warn_truncated(out, p, "stdin line", first_line);
   // Token counts are needed only to cut unpooled [batch, padded, hidden] rows to each input's own length.
-  const bool unpooled = out.is_tensor() && out.tensor().rank() == 3;
+  const bool unpooled = out.holds<FeatureExtractionResult>() && out.tensor().rank() == 3;
   const std::vector<size_t> tokens = unpooled ? p.token_counts(lines) : std::vector<size_t>(lines.size(), 0);
   print_rows(pipelines::split_rows(out, tokens, pad_left, "run"), lines, json);
 }
@@ -92,9 +121,23 @@ int run_command(const Args& args) {
                             std::to_string(batch_size));
   }
   const bool json = args.has("json");
-  if (!texts.empty()) {  // one call, exactly as the library gives it
+  // Pair inputs: --text-pair T2 (each TEXT with it), or question-answering's --question Q --context C.
+  PipelineInputs inputs{texts, {}};
+  if (args.has("question") || args.has("context")) {
+    if (canonical_task(task) != "question-answering") throw InvalidInputError("--question/--context apply to question-answering only");
+    if (!texts.empty()) throw InvalidInputError("question-answering takes --question and --context, not TEXT arguments");
+    inputs = {{args.require("question")}, {args.require("context")}};
+  } else if (canonical_task(task) == "question-answering") {
+    throw InvalidInputError("question-answering needs --question Q and --context C");
+  }
+  if (auto pair = args.get("text-pair")) {
+    if (texts.empty()) throw InvalidInputError("--text-pair pairs with TEXT arguments (none given)");
+    inputs.text_pairs.assign(texts.size(), *pair);
+  }
+  if (!inputs.texts.empty()) {  // one call, exactly as the library gives it
     Pipeline p = pipeline(task, args.require("model"), load);
-    const Output out = texts.size() == 1 ? p(texts[0], options) : p(texts, options);
+    const Output out = p.call(inputs, inputs.size() > 1, options);
+    const std::vector<std::string>& texts = inputs.texts;
     warn_truncated(out, p, "input", 1);
     if (json) std::printf("%s\n", out.to_json().c_str());
     else print_human(out, texts);

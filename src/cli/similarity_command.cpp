@@ -32,9 +32,7 @@ int similarity_command(const Args& args) {
   const auto load_start = clock::now();
   Pipeline p = pipeline("feature-extraction", args.require("model"), pipeline_options(args));
   const double load_ms = ms_since(load_start);
-  CallOptions call;
-  call.pooling = pooling;
-  call.normalize = true;  // unit vectors: the dot product is the cosine
+  const FeatureExtractionOptions call{pooling, true};  // unit vectors: the dot product is the cosine
   const auto run_start = clock::now();
   const Tensor e = p(texts, call).tensor();
   const double run_ms = ms_since(run_start);

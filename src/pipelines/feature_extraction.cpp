@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "pipelines/batch_rows.hpp"
+#include "pipelines/task_json.hpp"
 #include "pipelines/text_pipeline.hpp"
 #include "transformers/error.hpp"
 
@@ -29,11 +30,13 @@ class FeatureExtraction final : public Pipeline::Impl {
     }
   }
 
-  Output run(const std::vector<std::string>& texts, bool, const CallOptions& options) override {
-    Forward f = forward(texts, {output_name_});
+  Output run(const PipelineInputs& inputs, bool, const CallOptions& call_options) override {
+    const auto& options = std::get<FeatureExtractionOptions>(call_options);
+    const size_t count = inputs.size();
+    Forward f = forward(inputs, {output_name_});
     OutputTensor& hidden = f.outputs.at(0);
-    if (output_name_ == "sentence_embedding") return with_truncation(Output(pooled(std::move(hidden), texts.size(), options)), f);
-    if (hidden.dims.size() != 3 || hidden.dims[0] != static_cast<int64_t>(texts.size())) {
+    if (output_name_ == "sentence_embedding") return with_truncation(Output(pooled(std::move(hidden), count, options)), f);
+    if (hidden.dims.size() != 3 || hidden.dims[0] != static_cast<int64_t>(count)) {
       throw Error("feature-extraction: output '" + output_name_ + "' has shape " +
                   Tensor{hidden.dims, {}}.dims_string() + ", expected [batch, sequence, hidden]");
     }
@@ -80,7 +83,7 @@ class FeatureExtraction final : public Pipeline::Impl {
 
  private:
   // An output that is already one vector per input: pooling does not apply, normalize does.
-  Tensor pooled(OutputTensor&& out, size_t batch, const CallOptions& options) const {
+  Tensor pooled(OutputTensor&& out, size_t batch, const FeatureExtractionOptions& options) const {
     if (out.dims.size() != 2 || out.dims[0] != static_cast<int64_t>(batch)) {
       throw Error("feature-extraction: output 'sentence_embedding' has shape " + Tensor{out.dims, {}}.dims_string() +
                   ", expected [batch, hidden]");
@@ -99,6 +102,15 @@ class FeatureExtraction final : public Pipeline::Impl {
 };
 
 }  // namespace
+
+namespace pipelines {
+// A Tensor as the golden files and the CLI print it: {"dims": [...], "data": [flat floats]}.
+JsValue transformers_js_json(const FeatureExtractionResult& r, bool) {
+  JsValue data = JsValue::array();
+  for (float v : r.tensor.data) data.push_back(v);
+  return JsValue{{"dims", r.tensor.dims}, {"data", std::move(data)}};
+}
+}  // namespace pipelines
 
 std::unique_ptr<Pipeline::Impl> make_feature_extraction(const std::filesystem::path& model,
                                                         const PipelineOptions& options) {

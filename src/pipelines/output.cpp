@@ -1,110 +1,32 @@
-// Output: labels or a tensor, and the JSON Transformers.js would print for the same call.
-#include <charconv>
-
+// Output: a task's result and the JSON Transformers.js would print for the same call.
+#include "core/js_json.hpp"
+#include "pipelines/task_json.hpp"
+#include "pipelines/task_registry.hpp"
 #include "transformers/error.hpp"
 #include "transformers/pipeline.hpp"
 
 namespace transformers {
 
+Output::Output(TaskResult result, bool batched_input) : result_(std::move(result)), batched_input_(batched_input) {}
 Output::Output(Labels labels, bool batched_input, std::optional<int> top_k)
-    : value_(std::move(labels)), batched_input_(batched_input), top_k_(top_k) {}
-Output::Output(Tensor tensor) : value_(std::move(tensor)) {}
-
-const Output::Labels& Output::labels() const {
-  if (!is_labels()) throw InvalidInputError("this output is a tensor, not labels");
-  return std::get<Labels>(value_);
-}
-
-const Tensor& Output::tensor() const {
-  if (!is_tensor()) throw InvalidInputError("this output holds labels, not a tensor");
-  return std::get<Tensor>(value_);
-}
+    : result_(TextClassificationResult{std::move(labels), top_k}), batched_input_(batched_input) {}
+Output::Output(Tensor tensor) : result_(FeatureExtractionResult{std::move(tensor)}) {}
 
 namespace {
-// Shortest text that reads back as the same double: what JSON.stringify prints for a float32 widened.
-void append_number(std::string& s, float v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, static_cast<double>(v));
-  s.append(buf, r.ptr);
-}
-
-void append_string(std::string& s, const std::string& v) {
-  s += '"';
-  for (unsigned char c : v) {
-    if (c == '"' || c == '\\') {
-      s += '\\';
-      s += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      s += buf;
-    } else {
-      s += static_cast<char>(c);
-    }
-  }
-  s += '"';
-}
-
-void append_label(std::string& s, const LabelScore& l) {
-  s += "{\"label\":";
-  append_string(s, l.label);
-  s += ",\"score\":";
-  append_number(s, l.score);
-  s += '}';
-}
-
-void append_list(std::string& s, const std::vector<LabelScore>& list) {
-  s += '[';
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (i) s += ',';
-    append_label(s, list[i]);
-  }
-  s += ']';
+std::string task_of_result(size_t index) {
+  for (const auto& t : pipelines::task_registry())
+    if (t.result_index == index) return std::string(t.name);
+  return "?";
 }
 }  // namespace
 
+void Output::wrong_kind(size_t wanted) const {
+  throw InvalidInputError("this output is a " + task_of_result(result_.index()) + " result, not a " +
+                          task_of_result(wanted) + " one");
+}
+
 std::string Output::to_json() const {
-  std::string s;
-  if (is_tensor()) {
-    const Tensor& t = tensor();
-    s += "{\"dims\":[";
-    for (size_t i = 0; i < t.dims.size(); ++i) {
-      if (i) s += ',';
-      s += std::to_string(t.dims[i]);
-    }
-    s += "],\"data\":[";
-    for (size_t i = 0; i < t.data.size(); ++i) {
-      if (i) s += ',';
-      append_number(s, t.data[i]);
-    }
-    s += "]}";
-    return s;
-  }
-  // Transformers.js: with top_k == 1 the per-input lists are flattened; a single input with top_k != 1
-  // returns its own list.
-  const Labels& l = labels();
-  const bool flatten = top_k_ && *top_k_ == 1;
-  if (!batched_input_ && !flatten) {
-    append_list(s, l.at(0));
-    return s;
-  }
-  s += '[';
-  bool first = true;
-  for (const auto& list : l) {
-    if (flatten) {
-      for (const auto& item : list) {
-        if (!first) s += ',';
-        first = false;
-        append_label(s, item);
-      }
-    } else {
-      if (!first) s += ',';
-      first = false;
-      append_list(s, list);
-    }
-  }
-  s += ']';
-  return s;
+  return core::js_json(std::visit([&](const auto& r) { return pipelines::transformers_js_json(r, batched_input_); }, result_));
 }
 
 }  // namespace transformers

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "pipelines/batch_rows.hpp"
+#include "pipelines/task_registry.hpp"
 #include "pipelines/text_pipeline.hpp"
 #include "transformers/error.hpp"
 
@@ -21,41 +23,10 @@ uint64_t model_weight_bytes(const std::filesystem::path& onnx) {
   return total;
 }
 
-struct TaskEntry {
-  const char* name;
-  const char* canonical;
-};
-// Canonical names first, then aliases (as Transformers.js' TASK_ALIASES).
-const TaskEntry kTasks[] = {
-    {"text-classification", "text-classification"},
-    {"feature-extraction", "feature-extraction"},
-    {"sentiment-analysis", "text-classification"},
-    {"embeddings", "feature-extraction"},
-};
 }  // namespace
 
-std::vector<std::string> supported_tasks() {
-  std::vector<std::string> out;
-  for (const auto& t : kTasks) out.push_back(t.name);
-  return out;
-}
-
-std::string canonical_task(std::string_view task) {
-  for (const auto& t : kTasks)
-    if (task == t.name) return t.canonical;
-  std::string known;
-  for (const auto& t : kTasks) {
-    known += known.empty() ? "" : ", ";
-    known += t.name;
-    if (std::string_view(t.name) != t.canonical) known += std::string(" (alias of ") + t.canonical + ")";
-  }
-  throw InvalidInputError("unknown task '" + std::string(task) + "'; known tasks: " + known);
-}
-
 Pipeline pipeline(std::string_view task, const std::filesystem::path& model, const PipelineOptions& options) {
-  const std::string canonical = canonical_task(task);
-  if (canonical == "text-classification") return Pipeline(make_text_classification(model, options));
-  return Pipeline(make_feature_extraction(model, options));
+  return Pipeline(pipelines::task_spec(task).make(model, options));
 }
 
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -78,10 +49,28 @@ namespace {
 }  // namespace
 
 Output Pipeline::operator()(std::string_view text, const CallOptions& options) const {
-  if (!impl_) throw_disposed(nullptr);
-  std::shared_lock lock(impl_->lifetime);
-  if (impl_->disposed) throw_disposed(impl_.get());
-  return impl_->run({std::string(text)}, false, options);
+  return call(PipelineInputs{{std::string(text)}, {}}, false, options);
+}
+
+Output Pipeline::operator()(const std::vector<std::string>& texts, const CallOptions& options) const {
+  return call(PipelineInputs{texts, {}}, true, options);
+}
+
+Output Pipeline::operator()(const TextPair& input, const CallOptions& options) const {
+  return call(PipelineInputs{{input.text}, {input.text_pair}}, false, options);
+}
+
+Output Pipeline::operator()(const std::vector<TextPair>& inputs, const CallOptions& options) const {
+  PipelineInputs in;
+  for (const auto& p : inputs) {
+    in.texts.push_back(p.text);
+    in.text_pairs.push_back(p.text_pair);
+  }
+  return call(in, true, options);
+}
+
+CallOptions Pipeline::resolve_options(const CallOptions& options) const {
+  return pipelines::resolve_options(pipelines::task_spec(live_impl().task), options);
 }
 
 namespace {
@@ -92,8 +81,11 @@ namespace {
 // per input). Not chunked: pooling none, whose result is itself [batch, longest, hidden].
 constexpr size_t kChunkTokens = 16384;
 
-bool chunkable(const std::string& task, const CallOptions& options) {
-  return task == "text-classification" || options.pooling != Pooling::none;
+// Every result is one entry per input, except feature-extraction without pooling: [batch, longest,
+// hidden], one tensor padded across the whole call.
+bool chunkable(const CallOptions& options) {
+  if (const auto* fe = std::get_if<FeatureExtractionOptions>(&options)) return fe->pooling != Pooling::none;
+  return true;
 }
 
 // Consecutive runs of inputs whose padded size (count x longest) stays within kChunkTokens.
@@ -114,58 +106,51 @@ std::vector<std::pair<size_t, size_t>> chunks_of(const std::vector<size_t>& toke
   return chunks;
 }
 
-Output merge(std::vector<Output>& parts, const std::vector<std::pair<size_t, size_t>>& chunks) {
-  std::vector<size_t> truncated;
-  for (size_t c = 0; c < parts.size(); ++c)
-    for (size_t i : parts[c].truncated_inputs()) truncated.push_back(chunks[c].first + i);
-  Output out = [&] {
-    if (parts.front().is_labels()) {
-      Output::Labels all;
-      for (auto& p : parts) all.insert(all.end(), p.labels().begin(), p.labels().end());
-      return Output(std::move(all), true, parts.front().top_k());
-    }
-    Tensor all{parts.front().tensor().dims, {}};
-    all.dims[0] = 0;
-    for (auto& p : parts) {
-      const Tensor& t = p.tensor();
-      if (t.rank() != 2 || t.dims[1] != all.dims[1])
-        throw Error("pipeline: a chunk returned shape " + t.dims_string() + ", expected [n, " + std::to_string(all.dims[1]) + "]");
-      all.dims[0] += t.dims[0];
-      all.data.insert(all.data.end(), t.data.begin(), t.data.end());
-    }
-    return Output(std::move(all));
-  }();
-  out.set_truncated_inputs(std::move(truncated));
-  return out;
-}
 }  // namespace
 
-Output Pipeline::operator()(const std::vector<std::string>& texts, const CallOptions& options) const {
+Output Pipeline::call(const PipelineInputs& inputs, bool batched, const CallOptions& options) const {
   if (!impl_) throw_disposed(nullptr);
   std::shared_lock lock(impl_->lifetime);
   if (impl_->disposed) throw_disposed(impl_.get());
+  const pipelines::TaskSpec& spec = pipelines::task_spec(impl_->task);
+  const CallOptions resolved = pipelines::resolve_options(spec, options);
+  if (inputs.pairs() && inputs.text_pairs.size() != inputs.texts.size()) {
+    throw InvalidInputError(impl_->task + ": " + std::to_string(inputs.texts.size()) + " texts but " +
+                            std::to_string(inputs.text_pairs.size()) + " text pairs");
+  }
+  if (inputs.pairs() && spec.inputs == pipelines::TaskInputs::texts)
+    throw InvalidInputError(impl_->task + " takes texts, not text pairs");
+  if (!inputs.pairs() && spec.inputs == pipelines::TaskInputs::pairs) {
+    throw InvalidInputError(impl_->task + " takes pairs: TextPair{question, context} (CLI: --question Q --context C)");
+  }
+  if (!batched && inputs.size() != 1)
+    throw InvalidInputError(impl_->task + ": an unbatched call takes exactly one input, got " + std::to_string(inputs.size()));
   // Fewer inputs than this cannot pass kChunkTokens at the usual 512-token limit: no second tokenization.
   const size_t per_input = std::min(impl_->max_tokens, kChunkTokens);
-  if (per_input == 0 || texts.size() <= kChunkTokens / per_input || !chunkable(impl_->task, options))
-    return impl_->run(texts, true, options);
+  if (!batched || per_input == 0 || inputs.size() <= kChunkTokens / per_input || !chunkable(resolved))
+    return impl_->run(inputs, batched, resolved);
   EncodeOptions enc = impl_->encode_options();
   enc.padding = Padding::none;
   std::vector<size_t> tokens;
-  tokens.reserve(texts.size());
-  for (const auto& t : texts) tokens.push_back(impl_->tokenizer->encode(t, enc).ids.size());
+  tokens.reserve(inputs.size());
+  for (const auto& e : impl_->tokenizer->encode_many(inputs.texts, inputs.text_pairs, enc)) tokens.push_back(e.ids.size());
   const auto chunks = chunks_of(tokens);
-  if (chunks.size() == 1) return impl_->run(texts, true, options);
+  if (chunks.size() == 1) return impl_->run(inputs, true, resolved);
   std::vector<Output> parts;
+  std::vector<size_t> firsts;
   parts.reserve(chunks.size());
   for (const auto& [b, e] : chunks) {
+    PipelineInputs part{{inputs.texts.begin() + b, inputs.texts.begin() + e}, {}};
+    if (inputs.pairs()) part.text_pairs.assign(inputs.text_pairs.begin() + b, inputs.text_pairs.begin() + e);
     try {
-      parts.push_back(impl_->run({texts.begin() + b, texts.begin() + e}, true, options));
+      parts.push_back(impl_->run(part, true, resolved));
+      firsts.push_back(b);
     } catch (const InvalidInputError& err) {  // name the input in the caller's numbering
       throw InvalidInputError(std::string(err.what()) + " (in inputs " + std::to_string(b) + ".." +
                               std::to_string(e - 1) + " of the call, run as one chunk)");
     }
   }
-  return merge(parts, chunks);
+  return pipelines::merge_rows(parts, firsts, "pipeline");
 }
 
 void Pipeline::dispose() {
@@ -185,6 +170,8 @@ const Pipeline::Impl& live(const std::unique_ptr<Pipeline::Impl>& impl) {
 }
 }  // namespace
 
+const Pipeline::Impl& Pipeline::live_impl() const { return live(impl_); }
+
 const std::string& Pipeline::task() const { return live(impl_).task; }
 const std::filesystem::path& Pipeline::model_path() const { return live(impl_).model_path; }
 const std::string& Pipeline::dtype() const { return live(impl_).dtype; }
@@ -194,14 +181,18 @@ uint64_t Pipeline::memory_owner() const { return live(impl_).memory_owner; }
 size_t Pipeline::max_input_tokens() const { return live(impl_).max_tokens; }
 
 std::vector<size_t> Pipeline::token_counts(const std::vector<std::string>& texts) const {
+  return token_counts(PipelineInputs{texts, {}});
+}
+
+std::vector<size_t> Pipeline::token_counts(const PipelineInputs& inputs) const {
   if (!impl_) throw_disposed(nullptr);
   std::shared_lock lock(impl_->lifetime);
   if (impl_->disposed) throw_disposed(impl_.get());
   EncodeOptions enc = impl_->encode_options();  // as forward() encodes, minus the padding
   enc.padding = Padding::none;
   std::vector<size_t> counts;
-  counts.reserve(texts.size());
-  for (const auto& t : texts) counts.push_back(impl_->tokenizer->encode(t, enc).ids.size());
+  counts.reserve(inputs.size());
+  for (const auto& e : impl_->tokenizer->encode_many(inputs.texts, inputs.text_pairs, enc)) counts.push_back(e.ids.size());
   return counts;
 }
 

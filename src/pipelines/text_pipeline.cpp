@@ -122,13 +122,27 @@ void Pipeline::Impl::check_encoding(const BatchEncoding& e, size_t texts) const 
   }
 }
 
-Pipeline::Impl::Forward Pipeline::Impl::forward(const std::vector<std::string>& texts,
-                                                const std::vector<std::string>& output_names) {
-  if (texts.empty()) throw InvalidInputError(task + ": no input texts");
+void Pipeline::Impl::require_output(const std::string& name) const {
+  for (const auto& o : session->outputs())
+    if (o.name == name) return;
+  throw ModelLoadError("the graph " + onnx_file.string() + " has no '" + name + "' output; " + task + " needs it");
+}
+
+void Pipeline::Impl::check_labels(size_t classes, const std::string& output) const {
+  if (config.id2label.empty() || config.id2label.size() == classes) return;
+  throw ModelLoadError("config.json of " + model_path.string() + " has " + std::to_string(config.id2label.size()) +
+                       " labels in id2label, but the graph " + onnx_file.string() + " gives " +
+                       std::to_string(classes) + " logits per " + (output == "logits" && task == "token-classification" ? "token" : "input") +
+                       " ('" + output + "')");
+}
+
+Pipeline::Impl::Forward Pipeline::Impl::forward(const PipelineInputs& in, const std::vector<std::string>& output_names) {
+  if (in.texts.empty()) throw InvalidInputError(task + ": no input texts");
   Forward f;
-  f.encoding = tokenizer->encode_batch(texts, encode_options());
+  f.rows = tokenizer->encode_many(in.texts, in.text_pairs, encode_options());
+  f.encoding = BatchEncoding::stack(f.rows);
   const BatchEncoding& e = f.encoding;
-  check_encoding(e, texts.size());
+  check_encoding(e, in.size());
   const std::vector<int64_t> dims = {static_cast<int64_t>(e.batch), static_cast<int64_t>(e.seq_len)};
   const size_t bytes = e.batch * e.seq_len * sizeof(int64_t);
   std::vector<InputTensor> inputs;

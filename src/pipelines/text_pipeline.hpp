@@ -20,21 +20,29 @@ struct Pipeline::Impl {
   // Frees the session and tokenizer and gives their memory back per the release policy.
   void release();
 
-  // Runs the task on a batch of texts; `batched_input` says whether the caller passed a list.
-  virtual Output run(const std::vector<std::string>& texts, bool batched_input, const CallOptions& options) = 0;
+  // Runs the task on a batch of inputs; `batched_input` says whether the caller passed a list; `options`
+  // are resolved (the task's own type, never std::monostate).
+  virtual Output run(const PipelineInputs& inputs, bool batched_input, const CallOptions& options) = 0;
 
-  // Tokenizes as Transformers.js' text pipelines do (padding: true, truncation: true) and runs the graph.
+  // Tokenizes as Transformers.js' text pipelines do (padding: true, truncation: true; pairs as
+  // tokenizer(text, {text_pair})) and runs the graph.
   struct Forward {
+    std::vector<Encoding> rows;  // per input, padded (offsets and tokens for the tasks that need them)
     BatchEncoding encoding;
     std::vector<OutputTensor> outputs;
   };
-  Forward forward(const std::vector<std::string>& texts, const std::vector<std::string>& output_names);
+  Forward forward(const PipelineInputs& inputs, const std::vector<std::string>& output_names);
+  // A graph output the task needs: ModelLoadError naming the file when it is missing.
+  void require_output(const std::string& name) const;
   // A task's result, told which inputs the forward pass truncated.
   static Output with_truncation(Output out, Forward& f) {
     out.set_truncated_inputs(std::move(f.encoding.truncated));
     return out;
   }
   void check_encoding(const BatchEncoding& encoding, size_t texts) const;
+  // config.json's id2label must name exactly the graph's classes (Transformers.js would silently call the
+  // missing ones LABEL_i and drop the extra ones): ModelLoadError otherwise.
+  void check_labels(size_t classes, const std::string& output) const;
 
   std::string task;
   std::filesystem::path model_path;
@@ -57,5 +65,12 @@ std::unique_ptr<Pipeline::Impl> make_text_classification(const std::filesystem::
                                                          const PipelineOptions& options);
 std::unique_ptr<Pipeline::Impl> make_feature_extraction(const std::filesystem::path& model,
                                                         const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_token_classification(const std::filesystem::path& model,
+                                                          const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_fill_mask(const std::filesystem::path& model, const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_question_answering(const std::filesystem::path& model,
+                                                        const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_zero_shot_classification(const std::filesystem::path& model,
+                                                              const PipelineOptions& options);
 
 }  // namespace transformers

@@ -123,6 +123,8 @@ class Model {
   virtual void finish_section(std::vector<Piece>& /*out*/, size_t /*first*/) const {}
   // BPE's end_of_word_suffix, which decode replaces by spaces (empty: none).
   virtual std::string_view end_of_word_suffix() const { return {}; }
+  // WordPiece's continuing_subword_prefix ("##"): marks a token that continues a word (empty: none).
+  virtual std::string_view continuing_subword_prefix() const { return {}; }
   // Called on the encoding thread before each encode (Unigram frees its unknown-piece strings).
   virtual void begin_encode() const {}
   // tokenizer_config.json's unk_token, before finalize (WordLevel takes its unknown token from it,

@@ -35,6 +35,7 @@ class WordPiece final : public Model {
 
   std::string_view unk_token() const override { return unk_key_; }
   int64_t unk_token_id() const override { return unk_id_; }
+  std::string_view continuing_subword_prefix() const override { return prefix_; }
 
   void finalize() override {
     const int64_t* id = vocab_.find(unk_token_);

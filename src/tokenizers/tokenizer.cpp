@@ -117,6 +117,10 @@ void Tokenizer::Impl::load(const json& tok, const json& cfg, const JsonSource& t
     if (v->is_boolean() && !v->get<bool>()) return std::nullopt;
     config.fail(key, std::string("must be a token string or an AddedToken object, got ") + json_type_name(*v));
   };
+  for (const char* key : {"mask_token", "sep_token", "cls_token", "unk_token", "bos_token", "eos_token", "pad_token"})
+    if (auto t = token_from_config(key)) config_tokens[key] = *t;
+  for (const AddedToken& t : added)
+    if (t.special) special_ids.insert(t.id);
   auto pad = token_from_config("pad_token");
   if (!pad) pad = token_from_config("eos_token");
   if (pad) {
@@ -194,17 +198,32 @@ Encoding Tokenizer::encode_pair(std::string_view text, std::string_view text_pai
 }
 
 std::vector<Encoding> Tokenizer::encode_many(const std::vector<std::string>& texts, const EncodeOptions& options) const {
+  return encode_many(texts, {}, options);
+}
+
+std::vector<Encoding> Tokenizer::encode_many(const std::vector<std::string>& texts, const std::vector<std::string>& text_pairs,
+                                             const EncodeOptions& options) const {
   impl();
+  if (!text_pairs.empty() && text_pairs.size() != texts.size()) {
+    throw InvalidInputError("tokenizer: " + std::to_string(texts.size()) + " texts but " +
+                            std::to_string(text_pairs.size()) + " text pairs");
+  }
+  auto encode_at = [&](size_t i) {
+    if (text_pairs.empty()) return impl_->encode_one(texts[i], nullptr, options);
+    const std::string_view pair = text_pairs[i];
+    return impl_->encode_one(texts[i], &pair, options);
+  };
   std::vector<Encoding> batch(texts.size());
   size_t threads = options.num_threads ? options.num_threads : std::max(1u, std::thread::hardware_concurrency());
   // Auto: threads pay off only when there is enough text to share out (64 kB each), so a
   // pipeline's usual batch stays on the caller's thread (no thread start, no extra malloc arena).
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
+  for (const auto& t : text_pairs) bytes += t.size();
   if (options.num_threads == 0) threads = std::min(threads, std::max<size_t>(1, bytes / 65536));
   threads = std::min(threads, texts.size());
   if (threads <= 1) {
-    for (size_t i = 0; i < texts.size(); ++i) batch[i] = impl_->encode_one(texts[i], nullptr, options);
+    for (size_t i = 0; i < texts.size(); ++i) batch[i] = encode_at(i);
   } else {
     // Contiguous slices of about equal bytes; each thread has its own scratch buffers (thread_local).
     std::vector<size_t> cuts{0};
@@ -217,7 +236,7 @@ std::vector<Encoding> Tokenizer::encode_many(const std::vector<std::string>& tex
     std::vector<std::exception_ptr> errors(cuts.size() - 1);
     auto work = [&](size_t k) {
       try {
-        for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) batch[i] = impl_->encode_one(texts[i], nullptr, options);
+        for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) batch[i] = encode_at(i);
       } catch (...) {
         errors[k] = std::current_exception();
       }
@@ -234,25 +253,38 @@ std::vector<Encoding> Tokenizer::encode_many(const std::vector<std::string>& tex
 }
 
 BatchEncoding Tokenizer::encode_batch(const std::vector<std::string>& texts, const EncodeOptions& options) const {
+  return encode_batch(texts, {}, options);
+}
+
+BatchEncoding Tokenizer::encode_batch(const std::vector<std::string>& texts, const std::vector<std::string>& text_pairs,
+                                      const EncodeOptions& options) const {
   impl();
-  BatchEncoding out;
-  if (texts.empty()) return out;
+  if (texts.empty()) return {};
   EncodeOptions o = options;
   if (o.padding == Padding::none) o.padding = Padding::longest;  // a rectangle is needed
-  std::vector<Encoding> batch = encode_many(texts, o);
+  std::vector<Encoding> batch = encode_many(texts, text_pairs, o);
   impl_->pad_and_truncate(batch, o, true);  // checks the rectangle (padding is done)
-  out.batch = batch.size();
-  out.seq_len = batch.front().ids.size();
+  return BatchEncoding::stack(batch);
+}
+
+BatchEncoding BatchEncoding::stack(const std::vector<Encoding>& rows) {
+  BatchEncoding out;
+  if (rows.empty()) return out;
+  out.batch = rows.size();
+  out.seq_len = rows.front().ids.size();
   const size_t total = out.batch * out.seq_len;
   out.input_ids.reserve(total);
   out.attention_mask.reserve(total);
   out.token_type_ids.reserve(total);
-  for (const auto& e : batch) {
-    if (e.truncated) out.truncated.push_back(static_cast<size_t>(&e - batch.data()));
+  for (const auto& e : rows) {
+    if (e.ids.size() != out.seq_len || e.attention_mask.size() != out.seq_len)
+      throw Error("BatchEncoding::stack: rows of " + std::to_string(out.seq_len) + " and " + std::to_string(e.ids.size()) + " tokens");
+    if (e.truncated) out.truncated.push_back(static_cast<size_t>(&e - rows.data()));
     out.input_ids.insert(out.input_ids.end(), e.ids.begin(), e.ids.end());
     out.attention_mask.insert(out.attention_mask.end(), e.attention_mask.begin(), e.attention_mask.end());
     out.token_type_ids.insert(out.token_type_ids.end(), e.token_type_ids.begin(), e.token_type_ids.end());
   }
+  if (out.token_type_ids.size() != total) out.token_type_ids.clear();
   return out;
 }
 
@@ -314,5 +346,21 @@ std::optional<std::string> Tokenizer::id_to_token(int64_t id) const {
 size_t Tokenizer::vocab_size() const { return impl().model->vocab().size(); }
 size_t Tokenizer::model_max_length() const { return impl().model_max_length; }
 int64_t Tokenizer::pad_token_id() const { return impl().pad_id; }
+
+std::optional<std::string> Tokenizer::special_token(std::string_view key) const {
+  const auto& m = impl().config_tokens;
+  auto it = m.find(std::string(key));
+  if (it == m.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<int64_t> Tokenizer::special_token_id(std::string_view key) const {
+  if (auto t = special_token(key)) return token_to_id(*t);
+  return std::nullopt;
+}
+
+bool Tokenizer::is_special_id(int64_t id) const { return impl().special_ids.count(id) != 0; }
+
+std::string Tokenizer::continuing_subword_prefix() const { return std::string(impl().model->continuing_subword_prefix()); }
 
 }  // namespace transformers

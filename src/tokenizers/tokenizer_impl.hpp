@@ -39,6 +39,9 @@ struct Tokenizer::Impl final : tokenizers::TokenResolver {
   tokenizers::TokenMap id_overrides;  // model tokens whose id Transformers.js takes from added_tokens instead
   std::unordered_set<std::string, tokenizers::StringHash, std::equal_to<>> special_tokens;
   std::deque<std::string> interned;
+  // tokenizer_config.json's mask_token, sep_token, ... (Transformers.js reads them the same way).
+  std::unordered_map<std::string, std::string> config_tokens;
+  std::unordered_set<int64_t> special_ids;  // ids of the added tokens marked special (all_special_ids)
 
   size_t model_max_length = tokenizers::kNoLimit;
   bool pad_left = false;

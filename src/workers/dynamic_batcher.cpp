@@ -17,16 +17,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool same_options(const CallOptions& a, const CallOptions& b) {
-  return a.top_k == b.top_k && a.function_to_apply == b.function_to_apply && a.pooling == b.pooling &&
-         a.normalize == b.normalize;
-}
 
 }  // namespace
 
 struct DynamicBatcher::State {
   struct Call {
     std::string text;
+    std::optional<std::string> text_pair;
     CallOptions options;
     size_t tokens = 0;
     std::promise<Output> promise;
@@ -57,7 +54,6 @@ struct DynamicBatcher::State {
   void loop();
   std::vector<Batch> cut(const std::vector<Call*>& group) const;
   void run(std::vector<std::unique_ptr<Call>> calls);
-  bool positional(const CallOptions& requested) const;
   std::vector<Output> split(const Output& out, const std::vector<size_t>& tokens, const CallOptions& requested) const;
 };
 
@@ -118,7 +114,7 @@ void DynamicBatcher::State::loop() {
     std::vector<std::vector<Call*>> groups;
     for (const auto& c : queue) {
       auto g = std::find_if(groups.begin(), groups.end(),
-                            [&](const std::vector<Call*>& grp) { return same_options(grp.front()->options, c->options); });
+                            [&](const std::vector<Call*>& grp) { return grp.front()->options == c->options && grp.front()->text_pair.has_value() == c->text_pair.has_value(); });
       if (g == groups.end()) groups.push_back({c.get()});
       else g->push_back(c.get());
     }
@@ -164,54 +160,23 @@ void DynamicBatcher::State::loop() {
   }
 }
 
-// last_token pooling takes the last position, padding included (as Transformers.js): in a batch that is
-// not this input's last token, so the batcher asks for pooling none and takes the input's own last row.
-bool DynamicBatcher::State::positional(const CallOptions& requested) const {
-  return requested.pooling == Pooling::last_token;
-}
-
 // The batch's Output cut into what each call would get alone (an unbatched input, its own positions).
 std::vector<Output> DynamicBatcher::State::split(const Output& out, const std::vector<size_t>& tokens,
                                                  const CallOptions& requested) const {
-  std::vector<Output> rows = pipelines::split_rows(out, tokens, backend.pad_left, "dynamic batcher");
-  if (!out.is_tensor()) return rows;
-  const size_t width = static_cast<size_t>(out.tensor().dims.back());
-  if (out.tensor().rank() == 2) {
-    // An already pooled graph output ignores pooling; normalize is ours if we asked for none.
-    if (positional(requested) && requested.normalize) {
-      for (Output& r : rows) {
-        Tensor row = r.tensor();
-        pipelines::normalize_row(row.data.data(), width);
-        r = Output(std::move(row));
-      }
-    }
-    return rows;
-  }
-  if (requested.pooling == Pooling::none) return rows;
-  for (size_t i = 0; i < rows.size(); ++i) {  // last_token, on the unpadded positions
-    if (tokens[i] == 0) throw InvalidInputError("dynamic batcher: an input of no tokens has no last token");
-    const Tensor& own = rows[i].tensor();
-    Tensor row{{1, static_cast<int64_t>(width)}, {own.data.end() - static_cast<std::ptrdiff_t>(width), own.data.end()}};
-    if (requested.normalize) pipelines::normalize_row(row.data.data(), width);
-    rows[i] = Output(std::move(row));
-  }
-  return rows;
+  return pipelines::split_batch(out, tokens, backend.pad_left, requested, "dynamic batcher");
 }
 
 void DynamicBatcher::State::run(std::vector<std::unique_ptr<Call>> calls) {
   const Clock::time_point start = Clock::now();
   const CallOptions requested = calls.front()->options;
-  CallOptions asked = requested;
-  if (positional(requested)) {
-    asked.pooling = Pooling::none;
-    asked.normalize = false;
-  }
-  std::vector<std::string> texts;
+  const CallOptions asked = pipelines::batch_options(requested);
+  PipelineInputs texts;
   std::vector<size_t> tokens;
   size_t own_tokens = 0;
   double wait_sum = 0, wait_max = 0;
   for (const auto& c : calls) {
-    texts.push_back(c->text);
+    texts.texts.push_back(c->text);
+    if (c->text_pair) texts.text_pairs.push_back(*c->text_pair);
     tokens.push_back(c->tokens);
     own_tokens += c->tokens;
     const double w = std::chrono::duration<double, std::micro>(start - c->queued).count();
@@ -243,7 +208,9 @@ void DynamicBatcher::State::run(std::vector<std::unique_ptr<Call>> calls) {
     results.clear();
     for (size_t i = 0; i < calls.size(); ++i) {
       try {
-        results.push_back(std::move(split(backend.run({texts[i]}, asked), {tokens[i]}, requested).front()));
+        PipelineInputs one{{texts.texts[i]}, {}};
+        if (texts.pairs()) one.text_pairs.push_back(texts.text_pairs[i]);
+        results.push_back(std::move(split(backend.run(one, asked), {tokens[i]}, requested).front()));
       } catch (...) {
         results.emplace_back(Tensor{});  // placeholder; the error is what the caller gets
         errors[i] = std::current_exception();
@@ -270,8 +237,9 @@ DynamicBatcher::DynamicBatcher(std::shared_ptr<Pipeline> pipeline, DynamicBatche
             if (!pipeline) throw InvalidInputError("DynamicBatcher: the pipeline is null");
             Backend b;
             b.pad_left = pipelines::tokenizer_pads_left(pipeline->model_path());
-            b.token_counts = [p = pipeline](const std::vector<std::string>& texts) { return p->token_counts(texts); };
-            b.run = [p = pipeline](const std::vector<std::string>& texts, const CallOptions& o) { return (*p)(texts, o); };
+            b.token_counts = [p = pipeline](const PipelineInputs& in) { return p->token_counts(in); };
+            b.run = [p = pipeline](const PipelineInputs& in, const CallOptions& o) { return p->call(in, true, o); };
+            b.resolve_options = [p = pipeline](const CallOptions& o) { return p->resolve_options(o); };
             return b;
           }(),
           options) {}
@@ -298,6 +266,15 @@ DynamicBatcher::DynamicBatcher(Backend backend, DynamicBatcherOptions options)
 DynamicBatcher::~DynamicBatcher() { stop(); }
 
 std::future<Output> DynamicBatcher::submit(std::string text, const CallOptions& options) {
+  return submit_input(std::move(text), std::nullopt, options);
+}
+
+std::future<Output> DynamicBatcher::submit(TextPair input, const CallOptions& options) {
+  return submit_input(std::move(input.text), std::move(input.text_pair), options);
+}
+
+std::future<Output> DynamicBatcher::submit_input(std::string text, std::optional<std::string> text_pair,
+                                                 const CallOptions& options) {
   auto call = std::make_unique<State::Call>();
   std::future<Output> future = call->promise.get_future();
   {
@@ -309,12 +286,17 @@ std::future<Output> DynamicBatcher::submit(std::string text, const CallOptions& 
   }
   // Counted on the caller's thread: a bad text fails here, alone, before it can join a batch.
   try {
-    std::vector<std::string> one;
-    one.push_back(std::move(text));
+    PipelineInputs one;
+    one.texts.push_back(std::move(text));
+    if (text_pair) one.text_pairs.push_back(*text_pair);
+    // Resolved, so that default options and their explicit equivalent share a batch (and a wrong task's
+    // options fail here, alone).
+    call->options = state_->backend.resolve_options ? state_->backend.resolve_options(options) : options;
     const std::vector<size_t> counts = state_->backend.token_counts(one);
     if (counts.size() != 1) throw Error("DynamicBatcher: token_counts returned " + std::to_string(counts.size()) + " counts for 1 text");
     call->tokens = counts.front();
-    call->text = std::move(one.front());
+    call->text = std::move(one.texts.front());
+    call->text_pair = std::move(text_pair);
   } catch (...) {
     {
       std::lock_guard s(state_->stats_mu);
@@ -323,7 +305,6 @@ std::future<Output> DynamicBatcher::submit(std::string text, const CallOptions& 
     call->promise.set_exception(std::current_exception());
     return future;
   }
-  call->options = options;
   {
     std::lock_guard lock(state_->mu);
     if (state_->stopping) {

@@ -88,12 +88,7 @@ class ThreadWorker final : public Worker {
   std::future<Output> submit(WorkerCall call) override {
     return enqueue<Output>([this, call = std::move(call)] {
       const Pipeline& p = pipeline_for(call.task, call.model, call.pipeline_options);
-      if (call.batched) return p(call.inputs, call.call_options);
-      if (call.inputs.size() != 1) {
-        throw InvalidInputError("a call with batched = false takes exactly one input, got " +
-                                std::to_string(call.inputs.size()));
-      }
-      return p(call.inputs[0], call.call_options);
+      return p.call({call.inputs, call.text_pairs}, call.batched, call.call_options);
     }, true);
   }
 

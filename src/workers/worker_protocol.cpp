@@ -3,6 +3,8 @@
 // anything is reserved, so hostile lengths cannot make us allocate.
 #include "workers/worker_protocol.hpp"
 
+#include "pipelines/task_codec.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -339,26 +341,33 @@ Enum read_enum(Reader& r, Enum last, const char* what) {
   return static_cast<Enum>(v);
 }
 
-void write_call_options(Writer& w, const CallOptions& o) {
-  w.u8(o.top_k ? 1 : 0);
-  w.i32(o.top_k.value_or(0));
-  w.u8(o.function_to_apply ? 1 : 0);
-  w.u8(static_cast<uint8_t>(o.function_to_apply.value_or(FunctionToApply::softmax)));
-  w.u8(static_cast<uint8_t>(o.pooling));
-  w.u8(o.normalize ? 1 : 0);
+// Task options and results travel as their one codec (pipelines/task_codec.hpp) in MessagePack, behind
+// a u64 length: the protocol knows no task's fields.
+void write_codec(Writer& w, const codec::Json& j) {
+  const std::vector<std::uint8_t> packed = codec::Json::to_msgpack(j);
+  w.u64(packed.size());
+  w.raw(packed.data(), packed.size());
 }
 
-CallOptions read_call_options(Reader& r) {
-  CallOptions o;
-  const bool has_top_k = r.boolean();
-  const int32_t k = r.i32();
-  o.top_k = has_top_k ? std::optional<int>(k) : std::nullopt;
-  const bool has_fta = r.boolean();
-  const auto fta = read_enum(r, FunctionToApply::none, "function_to_apply");
-  o.function_to_apply = has_fta ? std::optional<FunctionToApply>(fta) : std::nullopt;
-  o.pooling = read_enum(r, Pooling::last_token, "pooling");
-  o.normalize = r.boolean();
-  return o;
+codec::Json read_codec(Reader& r, const char* what) {
+  const uint64_t n = r.u64();
+  if (n > r.remaining()) r.fail(std::string(what) + " of " + std::to_string(n) + " bytes cannot fit in the payload");
+  const auto bytes = r.take(n);
+  try {
+    return codec::Json::from_msgpack(bytes.begin(), bytes.end());
+  } catch (const std::exception& e) {
+    r.fail(std::string(what) + ": " + e.what());
+  }
+}
+
+template <class T, class Decode>
+T decode_codec(Reader& r, const char* what, Decode&& decode) {
+  const codec::Json j = read_codec(r, what);
+  try {
+    return decode(j);
+  } catch (const Error& e) {  // a field that does not fit is a broken message here, not a user's mistake
+    r.fail(std::string(what) + ": " + e.what());
+  }
 }
 }  // namespace
 
@@ -444,8 +453,10 @@ std::string encode_call(const WorkerCall& c) {
   write_pipeline_options(w, c.pipeline_options);
   w.u32(static_cast<uint32_t>(c.inputs.size()));
   for (const auto& s : c.inputs) w.str(s);
+  w.u32(static_cast<uint32_t>(c.text_pairs.size()));
+  for (const auto& s : c.text_pairs) w.str(s);
   w.u8(c.batched ? 1 : 0);
-  write_call_options(w, c.call_options);
+  write_codec(w, codec::encode_call_options(c.call_options));
   return std::move(w.bytes());
 }
 
@@ -458,8 +469,11 @@ WorkerCall decode_call(std::span<const unsigned char> bytes) {
   const size_t n = r.count(4);
   c.inputs.reserve(n);
   for (size_t i = 0; i < n; ++i) c.inputs.push_back(r.str());
+  const size_t pairs = r.count(4);
+  c.text_pairs.reserve(pairs);
+  for (size_t i = 0; i < pairs; ++i) c.text_pairs.push_back(r.str());
   c.batched = r.boolean();
-  c.call_options = read_call_options(r);
+  c.call_options = decode_codec<CallOptions>(r, "call options", [](const codec::Json& j) { return codec::decode_call_options(j); });
   r.expect_end();
   return c;
 }
@@ -467,31 +481,7 @@ WorkerCall decode_call(std::span<const unsigned char> bytes) {
 std::string encode_result(const CallResult& res) {
   Writer w;
   w.u32(res.pipelines);
-  const Output& o = res.output;
-  w.u32(static_cast<uint32_t>(o.truncated_inputs().size()));
-  for (size_t i : o.truncated_inputs()) w.u32(static_cast<uint32_t>(i));
-  if (o.is_labels()) {
-    w.u8(0);
-    w.u8(o.batched_input() ? 1 : 0);
-    w.u8(o.top_k() ? 1 : 0);
-    w.i32(o.top_k().value_or(0));
-    const auto& lists = o.labels();
-    w.u32(static_cast<uint32_t>(lists.size()));
-    for (const auto& list : lists) {
-      w.u32(static_cast<uint32_t>(list.size()));
-      for (const auto& l : list) {
-        w.str(l.label);
-        w.f32(l.score);
-      }
-    }
-  } else {
-    const Tensor& t = o.tensor();
-    w.u8(1);
-    w.u32(static_cast<uint32_t>(t.dims.size()));
-    for (int64_t d : t.dims) w.i64(d);
-    w.u64(t.data.size());
-    w.raw(t.data.data(), t.data.size() * sizeof(float));
-  }
+  write_codec(w, codec::encode_output(res.output));
   return std::move(w.bytes());
 }
 
@@ -499,48 +489,8 @@ CallResult decode_result(std::span<const unsigned char> bytes) {
   Reader r(bytes, "result");
   CallResult res;
   res.pipelines = r.u32();
-  std::vector<size_t> truncated(r.count(4));
-  for (size_t& i : truncated) i = r.u32();
-  const uint8_t kind = r.u8();
-  if (kind == 0) {
-    const bool batched = r.boolean();
-    const bool has_top_k = r.boolean();
-    const int32_t k = r.i32();
-    Output::Labels lists(r.count(4));
-    for (auto& list : lists) {
-      list.resize(r.count(8));
-      for (auto& l : list) {
-        l.label = r.str();
-        l.score = r.f32();
-      }
-    }
-    r.expect_end();
-    res.output = Output(std::move(lists), batched, has_top_k ? std::optional<int>(k) : std::nullopt);
-  } else if (kind == 1) {
-    Tensor t;
-    const size_t rank = r.count(8);
-    if (rank > 16) r.fail("tensor rank " + std::to_string(rank));
-    uint64_t product = 1;
-    for (size_t i = 0; i < rank; ++i) {
-      const int64_t d = r.i64();
-      if (d < 0) r.fail("negative tensor dimension " + std::to_string(d));
-      if (d > 0 && product > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d))
-        r.fail("tensor dimensions overflow");
-      product *= static_cast<uint64_t>(d);
-      t.dims.push_back(d);
-    }
-    const uint64_t n = r.u64();
-    if (n != product) r.fail(std::to_string(n) + " elements for dimensions " + t.dims_string());
-    if (n > (bytes.size() / sizeof(float))) r.fail(std::to_string(n) + " elements cannot fit in the payload");
-    auto raw = r.take(n * sizeof(float));
-    t.data.resize(n);
-    if (n) std::memcpy(t.data.data(), raw.data(), raw.size());
-    r.expect_end();
-    res.output = Output(std::move(t));
-  } else {
-    r.fail("result kind " + std::to_string(kind));
-  }
-  res.output.set_truncated_inputs(std::move(truncated));
+  res.output = decode_codec<Output>(r, "result", [](const codec::Json& j) { return codec::decode_output(j); });
+  r.expect_end();
   return res;
 }
 

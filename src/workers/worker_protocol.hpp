@@ -19,7 +19,7 @@
 namespace transformers::workers::protocol {
 
 inline constexpr uint32_t kMagic = 0x4B574654;  // "TFWK" as little-endian bytes
-inline constexpr uint16_t kVersion = 2;  // 2: results carry the truncated inputs
+inline constexpr uint16_t kVersion = 3;  // 2: results carry the truncated inputs; 3: options and results in the task codec, text pairs
 inline constexpr size_t kHeaderSize = 24;
 // Inline payloads are bounded so a bad length can never make the receiver allocate much.
 inline constexpr uint32_t kMaxInlinePayload = 64u << 20;
@@ -145,6 +145,7 @@ class Reader {
   // A count of items each at least min_item_bytes long: refused if the rest cannot hold them.
   size_t count(size_t min_item_bytes);
   std::span<const unsigned char> take(size_t size);
+  size_t remaining() const { return bytes_.size() - pos_; }
   void expect_end() const;  // trailing bytes are a protocol error
   [[noreturn]] void fail(const std::string& why) const;
 

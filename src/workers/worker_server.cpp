@@ -183,15 +183,7 @@ class Server {
           const WorkerCall call = proto::decode_call(frame.payload());
           Pipeline& p = pipeline_for({call.task, call.model.string(), call.pipeline_options}, nullptr);
           proto::CallResult result;
-          if (call.batched) {
-            result.output = p(call.inputs, call.call_options);
-          } else {
-            if (call.inputs.size() != 1) {
-              throw InvalidInputError("an unbatched call takes exactly one input, got " +
-                                      std::to_string(call.inputs.size()));
-            }
-            result.output = p(call.inputs[0], call.call_options);
-          }
+          result.output = p.call({call.inputs, call.text_pairs}, call.batched, call.call_options);
           result.pipelines = static_cast<uint32_t>(pipelines_.size());
           reply = proto::encode_result(result);
           reply_type = proto::MessageType::result;

@@ -123,7 +123,7 @@ TEST(Cli, SimilarityRanksByCosineOfTheLibrarysEmbeddings) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["query"], texts[0]);
   // Independent check: cosines from the library's normalized mean-pooled embeddings.
-  CallOptions o;
+  FeatureExtractionOptions o;
   o.pooling = Pooling::mean;
   o.normalize = true;
   const Tensor e = pipeline("feature-extraction", kEmbedder)(texts, o).tensor();

@@ -21,7 +21,7 @@ Pipeline classifier(uint64_t owner) {
 }
 
 std::vector<float> all_scores(const Pipeline& p) {
-  CallOptions c;
+  TextClassificationOptions c;
   c.top_k = std::nullopt;
   std::vector<float> v;
   const Output out = p(std::vector<std::string>{kText, "Terrible. I want my money back."}, c);

@@ -34,10 +34,10 @@ uint64_t peak_of(const Pipeline& p) {
 TEST(ChunkedCall, ManyInputsGiveTheResultsOfSmallBatchesInOrder) {
   Pipeline p = pipeline("text-classification", fixtures::model("tiny-bert-sentiment"));
   const auto in = texts(3000);  // ~60,000 padded tokens: several chunks
-  const Output all = p(in, {.top_k = std::nullopt});
+  const Output all = p(in, TextClassificationOptions{.top_k = std::nullopt});
   ASSERT_EQ(all.labels().size(), in.size());
   for (size_t i : {size_t{0}, size_t{1}, size_t{777}, size_t{1500}, size_t{2999}}) {
-    const Output one = p(std::vector<std::string>{in[i]}, {.top_k = std::nullopt});
+    const Output one = p(std::vector<std::string>{in[i]}, TextClassificationOptions{.top_k = std::nullopt});
     ASSERT_EQ(one.labels()[0].size(), all.labels()[i].size());
     for (size_t k = 0; k < one.labels()[0].size(); ++k) {
       EXPECT_EQ(one.labels()[0][k].label, all.labels()[i][k].label) << i;
@@ -45,9 +45,9 @@ TEST(ChunkedCall, ManyInputsGiveTheResultsOfSmallBatchesInOrder) {
     }
   }
   Pipeline embed = pipeline("feature-extraction", fixtures::model("tiny-bert-embedder"));
-  const Tensor e = embed(in, {.pooling = Pooling::mean, .normalize = true}).tensor();
+  const Tensor e = embed(in, FeatureExtractionOptions{.pooling = Pooling::mean, .normalize = true}).tensor();
   EXPECT_EQ(e.dims, (std::vector<int64_t>{3000, 32}));
-  const Tensor last = embed(std::vector<std::string>{in.back()}, {.pooling = Pooling::mean, .normalize = true}).tensor();
+  const Tensor last = embed(std::vector<std::string>{in.back()}, FeatureExtractionOptions{.pooling = Pooling::mean, .normalize = true}).tensor();
   for (size_t k = 0; k < 32; ++k) EXPECT_NEAR(last.data[k], e.data[2999 * 32 + k], 1e-5);
 }
 

@@ -25,18 +25,9 @@ const json& load_goldens() {
   return g;
 }
 
-CallOptions options_from(const json& o) {
-  CallOptions c;
-  if (o.contains("top_k")) {
-    if (o["top_k"].is_null()) c.top_k = std::nullopt;
-    else c.top_k = o["top_k"].get<int>();
-  }
-  if (o.contains("pooling")) {
-    const auto p = o["pooling"].get<std::string>();
-    c.pooling = p == "mean" ? Pooling::mean : p == "cls" ? Pooling::cls : p == "none" ? Pooling::none : Pooling::last_token;
-  }
-  if (o.contains("normalize")) c.normalize = o["normalize"].get<bool>();
-  return c;
+// The case's options through the library's own JSON entry point (what the CLI and the server use).
+CallOptions options_from(const json& c) {
+  return call_options_from_json(c["task"].get<std::string>(), c.value("options", json::object()).dump());
 }
 
 // Compares labels exactly and numbers within the tolerance, walking both JSON trees.
@@ -90,7 +81,7 @@ TEST_P(PipelineGolden, MatchesTransformersJs) {
   const json& c = (*goldens_)["cases"][GetParam()];
   SCOPED_TRACE(c["name"].get<std::string>());
   Pipeline& p = pipeline_for(c["task"], c["model"], c.value("dtype", std::string("fp32")));
-  const CallOptions options = options_from(c.value("options", json::object()));
+  const CallOptions options = options_from(c);
   const json* want = c.contains("output") ? &c["output"] : nullptr;
   if (c.contains("int8_outputs")) {
     const std::string path = core::int8_gemm_path();
@@ -117,7 +108,7 @@ TEST(QuantizedGolden, CloseToFp32OnAnyCpu) {
   size_t compared = 0;
   for (const auto& c : g["cases"]) {
     if (c["model"] != "tiny-bert-sentiment" || c["dtype"] != "fp32" || !c["input"].is_array()) continue;
-    const json got = json::parse(q8(c["input"].get<std::vector<std::string>>(), options_from(c["options"])).to_json());
+    const json got = json::parse(q8(c["input"].get<std::vector<std::string>>(), options_from(c)).to_json());
     const json& want = c["output"];
     ASSERT_EQ(got.size(), want.size()) << c["name"];
     for (size_t i = 0; i < want.size(); ++i) {
@@ -162,7 +153,7 @@ TEST(GoldenFile, EveryFp32CaseHoldsWithoutTheOptimizedModelCache) {
       it = plain.emplace(key, pipeline(c["task"].get<std::string>(), fixtures::model(c["model"].get<std::string>().c_str()), o)).first;
     }
     SCOPED_TRACE(c["name"].get<std::string>());
-    const CallOptions options = options_from(c.value("options", json::object()));
+    const CallOptions options = options_from(c);
     const Output out = c["input"].is_array() ? it->second(c["input"].get<std::vector<std::string>>(), options)
                                              : it->second(c["input"].get<std::string>(), options);
     expect_same(c["output"], json::parse(out.to_json()), "output");

@@ -77,19 +77,19 @@ TEST(Pipeline, EmptyBatchIsAnInputError) {
 
 TEST(Pipeline, NegativeTopKIsRefused) {
   Pipeline p = pipeline("text-classification", kSentiment);
-  CallOptions o;
+  TextClassificationOptions o;
   o.top_k = -1;
   EXPECT_THROW(p("x", o), InvalidInputError);
 }
 
 TEST(TextClassification, FunctionToApplyOverridesTheDefault) {
   Pipeline p = pipeline("text-classification", kSentiment);
-  CallOptions raw;
+  TextClassificationOptions raw;
   raw.top_k = std::nullopt;
   raw.function_to_apply = FunctionToApply::none;
-  CallOptions sig = raw;
+  TextClassificationOptions sig = raw;
   sig.function_to_apply = FunctionToApply::sigmoid;
-  CallOptions soft = raw;
+  TextClassificationOptions soft = raw;
   soft.function_to_apply = FunctionToApply::softmax;
   const auto logits = p("what a film", raw).labels()[0];
   const auto sigmoid = p("what a film", sig).labels()[0];
@@ -110,7 +110,7 @@ TEST(TextClassification, BatchOfMixedLengthsEqualsSingleCalls) {
   Pipeline p = pipeline("text-classification", kSentiment);
   const std::vector<std::string> texts = {"short", "a much longer sentence with many more words in it than the first",
                                           "", "mid length text here"};
-  CallOptions all;
+  TextClassificationOptions all;
   all.top_k = std::nullopt;
   const auto batched = p(texts, all).labels();
   ASSERT_EQ(batched.size(), texts.size());
@@ -130,7 +130,7 @@ TEST(FeatureExtraction, PoolingShapesAndNormalisation) {
   const Tensor tokens = p(std::vector<std::string>{"one two three", "four"}, none).tensor();
   ASSERT_EQ(tokens.rank(), 3u);
   EXPECT_EQ(tokens.dims[0], 2);
-  CallOptions mean;
+  FeatureExtractionOptions mean;
   mean.pooling = Pooling::mean;
   mean.normalize = true;
   const Tensor pooled = p(std::vector<std::string>{"one two three", "four"}, mean).tensor();
@@ -140,7 +140,7 @@ TEST(FeatureExtraction, PoolingShapesAndNormalisation) {
     for (float v : pooled.row(b)) norm += double(v) * v;
     EXPECT_NEAR(std::sqrt(norm), 1.0, 1e-5);
   }
-  CallOptions cls;
+  FeatureExtractionOptions cls;
   cls.pooling = Pooling::cls;
   const Tensor first = p("one two three", cls).tensor();
   ASSERT_EQ(first.dims, (std::vector<int64_t>{1, tokens.dims[2]}));
@@ -216,7 +216,7 @@ TEST(TextClassification, TenThousandWordsAreTruncatedToModelMaxLength) {
   std::string long_text, first_words;
   for (int i = 0; i < 10000; ++i) long_text += i ? " word" : "word";
   for (int i = 0; i < 127; ++i) first_words += i ? " word" : "word";
-  CallOptions all;
+  TextClassificationOptions all;
   all.top_k = std::nullopt;
   const auto a = p(long_text, all).labels()[0];
   const auto b = p(first_words + " word", all).labels()[0];
@@ -249,7 +249,7 @@ TEST(FeatureExtraction, AlreadyPooledSentenceEmbeddingOutput) {
   const auto tok = Tokenizer::from_files(model / "tokenizer.json", model / "tokenizer_config.json");
   Pipeline p = pipeline("feature-extraction", model);
   const std::vector<std::string> texts = {"a short one", "and a somewhat longer sentence to pad the other"};
-  CallOptions mean;
+  FeatureExtractionOptions mean;
   mean.pooling = Pooling::mean;  // does not apply to an already pooled output
   const Tensor got = p(texts, mean).tensor();
   ASSERT_EQ(got.dims, (std::vector<int64_t>{2, static_cast<int64_t>(hidden)}));
@@ -261,7 +261,7 @@ TEST(FeatureExtraction, AlreadyPooledSentenceEmbeddingOutput) {
       EXPECT_NEAR(got.data[b * hidden + k], sum / ids.size(), 1e-5) << texts[b] << " [" << k << "]";
     }
   }
-  CallOptions normalized;
+  FeatureExtractionOptions normalized;
   normalized.normalize = true;
   const Tensor unit = p(texts, normalized).tensor();
   double norm = 0;

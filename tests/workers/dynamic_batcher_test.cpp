@@ -31,13 +31,13 @@ constexpr float kTolerance = 1e-5f;
 constexpr std::chrono::hours kForever{1};
 
 tf::CallOptions top_k(std::optional<int> k, std::optional<tf::FunctionToApply> fn = std::nullopt) {
-  tf::CallOptions o;
+  tf::TextClassificationOptions o;
   o.top_k = k;
   o.function_to_apply = fn;
   return o;
 }
 tf::CallOptions pooled(tf::Pooling pooling, bool normalize = false) {
-  tf::CallOptions o;
+  tf::FeatureExtractionOptions o;
   o.pooling = pooling;
   o.normalize = normalize;
   return o;
@@ -102,7 +102,7 @@ void expect_same(const tf::Output& got, const tf::Output& want, const std::strin
   ASSERT_EQ(got.is_labels(), want.is_labels());
   if (want.is_labels()) {
     EXPECT_EQ(got.batched_input(), want.batched_input());
-    EXPECT_EQ(got.top_k(), want.top_k());
+    EXPECT_EQ(got.get<tf::TextClassificationResult>().top_k, want.get<tf::TextClassificationResult>().top_k);
     ASSERT_EQ(got.labels().size(), want.labels().size());
     for (size_t i = 0; i < want.labels().size(); ++i) {
       ASSERT_EQ(got.labels()[i].size(), want.labels()[i].size());
@@ -138,6 +138,7 @@ struct Recording {
   struct Run {
     std::vector<std::string> texts;
     tf::CallOptions options;
+    bool operator==(const Run&) const = default;
   };
   explicit Recording(std::shared_ptr<tf::Pipeline> p) : pipeline(std::move(p)) {}
   std::shared_ptr<tf::Pipeline> pipeline;
@@ -146,13 +147,13 @@ struct Recording {
 
   tf::DynamicBatcher::Backend backend() {
     tf::DynamicBatcher::Backend b;
-    b.token_counts = [this](const std::vector<std::string>& t) { return pipeline->token_counts(t); };
-    b.run = [this](const std::vector<std::string>& t, const tf::CallOptions& o) {
+    b.token_counts = [this](const tf::PipelineInputs& in) { return pipeline->token_counts(in); };
+    b.run = [this](const tf::PipelineInputs& in, const tf::CallOptions& o) {
       {
         std::lock_guard lock(mu);
-        runs.push_back({t, o});
+        runs.push_back({in.texts, o});
       }
-      return (*pipeline)(t, o);
+      return pipeline->call(in, true, o);
     };
     return b;
   }
@@ -162,8 +163,7 @@ void check_against_separate_calls(const char* task, const char* model, const std
   auto p = load(task, model);
   const auto texts = mixed_texts();
   for (const auto& opts : options) {
-    SCOPED_TRACE(std::string(model) + " pooling " + std::to_string(static_cast<int>(opts.pooling)) +
-                 (opts.normalize ? " normalized" : ""));
+    SCOPED_TRACE(std::string(model) + " " + tf::call_options_to_json(opts));
     // One batch of all 16 (max_wait an hour, so it runs exactly when the 16th arrives).
     tf::DynamicBatcher batcher(p, untimed(16));
     auto futures = submit_concurrently(batcher, texts, {opts});
@@ -291,10 +291,10 @@ TEST(DynamicBatcher, SortingCutsPadding) {
     std::promise<void> open;
     std::shared_future<void> gate = open.get_future().share();
     tf::DynamicBatcher::Backend b;
-    b.token_counts = [p](const std::vector<std::string>& t) { return p->token_counts(t); };
-    b.run = [p, gate](const std::vector<std::string>& t, const tf::CallOptions& o) {
-      if (o.top_k == 2) gate.wait();
-      return (*p)(t, o);
+    b.token_counts = [p](const tf::PipelineInputs& in) { return p->token_counts(in); };
+    b.run = [p, gate](const tf::PipelineInputs& in, const tf::CallOptions& o) {
+      if (o == top_k(2)) gate.wait();
+      return p->call(in, true, o);
     };
     tf::DynamicBatcher batcher(b, untimed(4, 0, sorted));
     auto held = batcher.submit("hold", top_k(2));
@@ -329,8 +329,7 @@ TEST(DynamicBatcher, DifferentOptionsAreNeverMerged) {
     for (const auto& t : run.texts) {
       const size_t i = std::find(texts.begin(), texts.end(), t) - texts.begin();
       const tf::CallOptions& want = options[i % options.size()];
-      EXPECT_EQ(run.options.top_k, want.top_k) << t;
-      EXPECT_EQ(run.options.function_to_apply, want.function_to_apply) << t;
+      EXPECT_TRUE(run.options == want) << t << ": " << tf::call_options_to_json(run.options);
     }
   }
 }
@@ -354,10 +353,10 @@ TEST(DynamicBatcher, FailedBatchIsRetriedOneByOne) {
   auto p = load("text-classification", "tiny-bert-sentiment");
   auto poisoned = [&] {
     tf::DynamicBatcher::Backend b;
-    b.token_counts = [p](const std::vector<std::string>& t) { return p->token_counts(t); };
-    b.run = [p](const std::vector<std::string>& t, const tf::CallOptions& o) {
-      if (std::find(t.begin(), t.end(), "poison") != t.end()) throw tf::InvalidInputError("poisoned input");
-      return (*p)(t, o);
+    b.token_counts = [p](const tf::PipelineInputs& in) { return p->token_counts(in); };
+    b.run = [p](const tf::PipelineInputs& in, const tf::CallOptions& o) {
+      if (std::find(in.texts.begin(), in.texts.end(), "poison") != in.texts.end()) throw tf::InvalidInputError("poisoned input");
+      return p->call(in, true, o);
     };
     return b;
   };

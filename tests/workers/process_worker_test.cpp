@@ -93,7 +93,7 @@ long cpu_ticks(int pid) {
 void expect_same(const tf::Output& a, const tf::Output& b) {
   ASSERT_EQ(a.is_labels(), b.is_labels());
   EXPECT_EQ(a.batched_input(), b.batched_input());
-  EXPECT_EQ(a.top_k(), b.top_k());
+  EXPECT_TRUE(a == b);
   EXPECT_EQ(a.to_json(), b.to_json());
   if (a.is_labels()) {
     ASSERT_EQ(a.labels().size(), b.labels().size());
@@ -183,7 +183,7 @@ TEST_F(ProcessWorkerTest, ResultsEqualInProcessBitForBit) {
     auto classify = tf::pipeline("sentiment-analysis", kClassifier);
     const std::vector<std::string> texts = {"I love this", "terrible, awful", long_text(40), "é ü ß 漢字"};
     for (std::optional<int> k : {std::optional<int>(1), std::optional<int>(2), std::optional<int>()}) {
-      tf::CallOptions o;
+      tf::TextClassificationOptions o;
       o.top_k = k;
       expect_same(worker->submit(call_of(kClassifier, "sentiment-analysis", texts, o)).get(), classify(texts, o));
       expect_same(worker->submit(call_of(kClassifier, "text-classification", {texts[0]}, o, false)).get(),
@@ -192,13 +192,13 @@ TEST_F(ProcessWorkerTest, ResultsEqualInProcessBitForBit) {
     // Inputs over the threshold travel to the child through a memfd too.
     const std::vector<std::string> big(16, long_text(600));
     expect_same(worker->submit(call_of(kClassifier, "text-classification", big)).get(), classify(big));
-    tf::CallOptions sig;
+    tf::TextClassificationOptions sig;
     sig.function_to_apply = tf::FunctionToApply::sigmoid;
     expect_same(worker->submit(call_of(kClassifier, "text-classification", texts, sig)).get(), classify(texts, sig));
 
     auto embed = tf::pipeline("feature-extraction", kEmbedder);
     for (auto pooling : {tf::Pooling::none, tf::Pooling::mean, tf::Pooling::cls, tf::Pooling::last_token}) {
-      tf::CallOptions o;
+      tf::FeatureExtractionOptions o;
       o.pooling = pooling;
       o.normalize = pooling != tf::Pooling::none;
       expect_same(worker->submit(call_of(kEmbedder, "embeddings", texts, o)).get(), embed(texts, o));
@@ -233,7 +233,7 @@ TEST_F(ProcessWorkerTest, ErrorsComeBackTypedWithTheChildsMessageAndTheWorkerSta
   EXPECT_EQ(tf::fixtures::message_of<tf::InvalidInputError>(
                 [&] { worker->submit(call_of(kClassifier, "text-classification", {bad_utf8})).get(); }),
             tf::fixtures::message_of<tf::InvalidInputError>([&] { classify(std::vector<std::string>{bad_utf8}); }));
-  tf::CallOptions negative;
+  tf::TextClassificationOptions negative;
   negative.top_k = -1;
   EXPECT_THROW(worker->submit(call_of(kClassifier, "text-classification", {"x"}, negative)).get(),
                tf::InvalidInputError);
@@ -351,7 +351,7 @@ TEST_F(ProcessWorkerTest, MalformedFramesFromTheChildAreProtocolErrors) {
   EXPECT_NE(tf::fixtures::message_of<tf::ProtocolError>([&] { tf::make_worker(options); }).find("magic"),
             std::string::npos);
   const std::pair<const char*, const char*> cases[] = {{"truncated-result", "closed in the middle"},
-                                                       {"bad-payload", "result kind 7"},
+                                                       {"bad-payload", "malformed result payload"},
                                                        {"unknown-id", "not in flight"},
                                                        {"oversized", "over the limit"},
                                                        {"garbage-after-hello", "magic"}};
@@ -495,7 +495,7 @@ TEST_F(ProcessWorkerTest, HostRssReturnsWithinFourMiBAfterTheWorkerEnds) {
     auto worker = tf::make_worker(process_options());
     worker->load("feature-extraction", kEmbedder).get();
     for (int i = 0; i < 20; ++i) {
-      tf::CallOptions o;
+      tf::FeatureExtractionOptions o;
       o.pooling = tf::Pooling::none;
       worker->submit(call_of(kEmbedder, "feature-extraction", std::vector<std::string>(8, long_text(60)), o)).get();
     }

@@ -67,7 +67,7 @@ TEST(ThreadWorker, ClassificationEqualsInProcessBitForBit) {
   auto w = thread_worker();
   EXPECT_EQ(w->kind(), WorkerKind::thread);
   for (std::optional<int> top_k : {std::optional<int>(1), std::optional<int>(2), std::optional<int>()}) {
-    CallOptions o;
+    TextClassificationOptions o;
     o.top_k = top_k;
     const Output expected = p(kTexts, o);
     const Output got = w->submit(call("sentiment-analysis", "tiny-bert-sentiment", kTexts, o)).get();
@@ -95,7 +95,7 @@ TEST(ThreadWorker, EmbeddingsEqualInProcessBitForBit) {
   Pipeline p = pipeline("feature-extraction", model);
   auto w = thread_worker();
   for (Pooling pooling : {Pooling::none, Pooling::mean, Pooling::cls}) {
-    CallOptions o;
+    FeatureExtractionOptions o;
     o.pooling = pooling;
     o.normalize = pooling != Pooling::none;
     const Output got = w->submit(call("feature-extraction", "tiny-bert-embedder", kTexts, o)).get();

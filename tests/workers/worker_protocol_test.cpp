@@ -61,10 +61,8 @@ tf::WorkerCall unusual_call() {
   c.pipeline_options = unusual_options();
   c.inputs = {"first", "", std::string("nul\0inside", 10), "héllo"};
   c.batched = false;
-  c.call_options.top_k = std::nullopt;
-  c.call_options.function_to_apply = tf::FunctionToApply::sigmoid;
-  c.call_options.pooling = tf::Pooling::last_token;
-  c.call_options.normalize = true;
+  c.text_pairs = {"a", "b", "", "c"};
+  c.call_options = tf::TextClassificationOptions{std::nullopt, tf::FunctionToApply::sigmoid};
   return c;
 }
 
@@ -216,10 +214,8 @@ TEST(WorkerProtocol, MessagesRoundTripEveryField) {
   expect_same_options(c.pipeline_options, call.pipeline_options);
   EXPECT_EQ(c.inputs, call.inputs);
   EXPECT_EQ(c.batched, call.batched);
-  EXPECT_EQ(c.call_options.top_k, call.call_options.top_k);
-  EXPECT_EQ(c.call_options.function_to_apply, call.call_options.function_to_apply);
-  EXPECT_EQ(c.call_options.pooling, call.call_options.pooling);
-  EXPECT_EQ(c.call_options.normalize, call.call_options.normalize);
+  EXPECT_EQ(c.text_pairs, call.text_pairs);
+  EXPECT_TRUE(c.call_options == call.call_options);
 
   tf::Output::Labels labels = {{{"POSITIVE", 0.75f}, {"NEGATIVE", 0.25f}}, {{"x", -0.0f}}};
   const auto lr = proto::decode_result(bytes_of(proto::encode_result({3, tf::Output(labels, true, 2)})));
@@ -227,7 +223,7 @@ TEST(WorkerProtocol, MessagesRoundTripEveryField) {
   ASSERT_TRUE(lr.output.is_labels());
   EXPECT_EQ(lr.output.to_json(), tf::Output(labels, true, 2).to_json());
   EXPECT_TRUE(lr.output.batched_input());
-  EXPECT_EQ(lr.output.top_k(), 2);
+  EXPECT_EQ(lr.output.get<tf::TextClassificationResult>().top_k, 2);
   EXPECT_TRUE(std::signbit(lr.output.labels()[1][0].score));
 
   tf::Tensor t{{2, 3}, {1.5f, -2.0f, 3e-39f, std::numeric_limits<float>::infinity(), 0.0f, 7.0f}};

@@ -1,0 +1,38 @@
+// The tasks, defined once: name, aliases, factory, option type, what inputs they take, whether the dynamic
+// batcher may merge their calls, whether they stream. pipeline(), supported_tasks(), the CLI's task list
+// and the codec's option parsing all read it. Internal.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "pipelines/text_pipeline.hpp"
+
+namespace transformers::pipelines {
+
+enum class TaskInputs {
+  texts,           // texts only
+  texts_or_pairs,  // texts, or {text, text_pair} pairs (text-classification)
+  pairs,           // pairs only (question-answering: question, context)
+};
+
+struct TaskSpec {
+  std::string_view name;
+  std::vector<std::string_view> aliases;
+  size_t options_index;  // the CallOptions alternative its options are
+  size_t result_index;   // the Result alternative its results are
+  TaskInputs inputs;
+  bool batches;  // the dynamic batcher may merge its calls (results are per input)
+  bool streams;  // gives output while it runs (generation; none yet)
+  std::unique_ptr<Pipeline::Impl> (*make)(const std::filesystem::path&, const PipelineOptions&);
+};
+
+const std::vector<TaskSpec>& task_registry();
+// By name or alias; InvalidInputError listing the known tasks.
+const TaskSpec& task_spec(std::string_view name);
+// The task's options type with its defaults for std::monostate; InvalidInputError for another task's.
+CallOptions resolve_options(const TaskSpec& task, const CallOptions& options);
+
+}  // namespace transformers::pipelines
