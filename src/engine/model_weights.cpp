@@ -199,6 +199,22 @@ PreparedModel serve_optimized(const optimized::Entry& entry, const fs::path& mod
   if (optimized::complete(entry)) {
     optimized::touch(entry);  // its last use, for least-recently-used eviction
   } else {
+    // Checked before an entry is written (never on a warm load): a graph ONNX Runtime's saved prepacked
+    // weights would crash at run time loads as ONNX Runtime loads it, packing on the heap.
+    std::vector<std::string> shared;
+    try {
+      memory::MappedFile model(model_file);
+      shared = onnx::prepacked_shared_initializers(model.bytes());
+    } catch (const std::exception&) {
+      // Unreadable or malformed: ONNX Runtime's own load below names the problem.
+    }
+    if (!shared.empty()) {
+      record_fallback("the initializer '" + shared.front() + "' of " + model_file.string() +
+                      " is shared by a MatMul/Gemm and another node (tied weights), which ONNX Runtime's saved "
+                      "prepacked weights cannot serve; loaded without the optimized-model cache (prepacked "
+                      "weights on the heap)");
+      return PreparedModel{model_file, nullptr, nullptr, 0};
+    }
     try {
       optimized::build(entry, model_file, options.optimization);
       if (const uint64_t limit = weights_cache_limit()) prune_weights_cache(limit, entry.dir.parent_path());

@@ -1,5 +1,8 @@
 #include "engine/onnx_protobuf.hpp"
 
+#include <map>
+#include <set>
+
 #include <cstring>
 
 namespace transformers::engine::onnx {
@@ -250,6 +253,53 @@ int64_t ModelHeader::default_opset() const {
   for (const auto& [domain, version] : opsets)
     if (domain.empty() || domain == "ai.onnx") return version;
   return 0;
+}
+
+std::vector<std::string> prepacked_shared_initializers(std::span<const std::byte> model) {
+  const auto text = [](std::span<const std::byte> b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); };
+  std::set<std::string> initializers;
+  std::map<std::string, int> consumers;  // initializer name -> nodes reading it
+  std::set<std::string> packed;          // read as input 1 (B) of a prepacking op
+  Reader r(model);
+  Field f;
+  while (r.next(f)) {
+    if (f.number != kModelGraph || f.wire != Wire::len) continue;
+    Reader g(f.payload);
+    Field gf;
+    std::vector<std::pair<std::string, std::vector<std::string>>> nodes;  // op_type, inputs
+    while (g.next(gf)) {
+      if (gf.wire != Wire::len) continue;
+      if (gf.number == kGraphInitializer) {
+        Reader t(gf.payload);
+        Field tf;
+        while (t.next(tf))
+          if (tf.number == 8 && tf.wire == Wire::len) initializers.insert(text(tf.payload));  // TensorProto.name
+      } else if (gf.number == 1) {  // GraphProto.node: NodeProto { 1: input, 4: op_type }
+        Reader n(gf.payload);
+        Field nf;
+        std::pair<std::string, std::vector<std::string>> node;
+        while (n.next(nf)) {
+          if (nf.number == 1 && nf.wire == Wire::len) node.second.push_back(text(nf.payload));
+          else if (nf.number == 4 && nf.wire == Wire::len) node.first = text(nf.payload);
+        }
+        nodes.push_back(std::move(node));
+      }
+    }
+    for (const auto& [op, inputs] : nodes) {
+      std::set<std::string> seen;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        if (!initializers.count(inputs[i])) continue;
+        if (seen.insert(inputs[i]).second) ++consumers[inputs[i]];
+        if (i == 1 && (op == "MatMul" || op == "Gemm" || op == "MatMulInteger" || op == "FusedMatMul" ||
+                       op == "DynamicQuantizeMatMul" || op == "MatMulNBits" || op == "QLinearMatMul"))
+          packed.insert(inputs[i]);
+      }
+    }
+  }
+  std::vector<std::string> shared;
+  for (const auto& name : packed)
+    if (consumers[name] > 1) shared.push_back(name);
+  return shared;
 }
 
 ModelScan scan_model(std::span<const std::byte> model) {

@@ -89,6 +89,12 @@ Initializer read_tensor(std::span<const std::byte> tensor_proto);
 // Reads ModelProto.graph.initializer. Throws WireError when the bytes are not a ModelProto.
 ModelScan scan_model(std::span<const std::byte> model);
 
+// Initializers that a weight-prepacking node (MatMul, Gemm, MatMulInteger, ... as input B) shares with any
+// other node, e.g. tied embeddings (Gather and the LM head's Gemm on one matrix). ONNX Runtime 1.30's
+// saved prepacked initializers crash such graphs at run time, so the optimized-model cache must not
+// serve them. Top-level graph only. Throws WireError on malformed input.
+std::vector<std::string> prepacked_shared_initializers(std::span<const std::byte> model);
+
 struct ExternalRef {
   std::string location;
   uint64_t offset = 0, length = 0;

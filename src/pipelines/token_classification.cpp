@@ -128,29 +128,35 @@ class TokenClassification final : public Pipeline::Impl {
       size_t position;
       std::vector<float> scores;
       bool subword;
+      std::string word;  // its token, or for the unknown token the text it stands for
     };
     std::vector<Piece> pieces;
     std::vector<float> scores;
     const std::string prefix = tokenizer->continuing_subword_prefix();
+    const std::optional<int64_t> unk = tokenizer->special_token_id("unk_token");
     for (size_t j = 0; j < enc.ids.size(); ++j) {
-      if (enc.attention_mask[j] == 0 || tokenizer->is_special_id(enc.ids[j])) continue;
+      // Python's special_tokens_mask: the tokens the post-processor added (and padding), not [UNK].
+      if (enc.attention_mask[j] == 0 || (tokenizer->is_special_id(enc.ids[j]) && enc.ids[j] != unk)) continue;
       const auto [b, e] = enc.offsets[j];
       pipelines::softmax(rows + j * labels, labels, scores);
+      std::string token = tokenizer->id_to_token(enc.ids[j]).value_or("");
       bool subword;
       if (!prefix.empty()) {
-        const std::string token = tokenizer->id_to_token(enc.ids[j]).value_or("");
-        subword = chars.at(e) - chars.at(b) != static_cast<int64_t>(pipelines::CharOffsets(token).at(token.size()));
+        subword = chars.at(e) - chars.at(b) != pipelines::CharOffsets(token).at(token.size());
       } else {
         subword = b > 0 && text[b - 1] != ' ' && (b >= text.size() || text[b] != ' ');
       }
-      if (tokenizer->special_token_id("unk_token") == enc.ids[j]) subword = false;
-      pieces.push_back({j, scores, subword});
+      if (unk == enc.ids[j]) {
+        token = text.substr(b, e - b);
+        subword = false;
+      }
+      pieces.push_back({j, scores, subword, std::move(token)});
     }
     // Words: a run of a non-subword piece and the subword pieces after it.
     struct Word {
       std::string entity;
       float score;
-      std::vector<int64_t> ids;
+      std::vector<std::string> tokens;
       int64_t start, end;
     };
     std::vector<Word> words;
@@ -182,7 +188,7 @@ class TokenClassification final : public Pipeline::Impl {
       const size_t best = pipelines::argmax(chosen.data(), labels);
       Word w{config.label(static_cast<int>(best)), chosen[best], {}, chars.at(enc.offsets[pieces[p].position].first),
              chars.at(enc.offsets[pieces[q - 1].position].second)};
-      for (size_t k = p; k < q; ++k) w.ids.push_back(enc.ids[pieces[k].position]);
+      for (size_t k = p; k < q; ++k) w.tokens.push_back(pieces[k].word);
       words.push_back(std::move(w));
       p = q;
     }
@@ -197,10 +203,10 @@ class TokenClassification final : public Pipeline::Impl {
         ++v;
       }
       double sum = 0;
-      std::vector<int64_t> ids;
+      std::vector<std::string> tokens;
       for (size_t k = w; k < v; ++k) {
         sum += words[k].score;
-        ids.insert(ids.end(), words[k].ids.begin(), words[k].ids.end());
+        tokens.insert(tokens.end(), words[k].tokens.begin(), words[k].tokens.end());
       }
       // The group's label is the first word's without its B-/I- prefix (Python's split("-", 1)[-1]).
       const std::string& first = words[w].entity;
@@ -208,7 +214,7 @@ class TokenClassification final : public Pipeline::Impl {
       std::string label = dash == std::string::npos ? first : first.substr(dash + 1);
       if (!contains(options.ignore_labels, label) && !contains(options.ignore_labels, first)) {
         groups.push_back({std::move(label), static_cast<float>(sum / static_cast<double>(v - w)), -1,
-                          tokenizer->decode(ids, true), words[w].start, words[v - 1].end});
+                          tokenizer->decode_tokens(std::move(tokens)), words[w].start, words[v - 1].end});
       }
       w = v;
     }

@@ -295,10 +295,15 @@ std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skip_special
   const std::string_view unk = m.model->unk_token();
   for (int64_t id : ids) {
     auto t = m.model->vocab().token(id);
-    std::string_view s = t ? *t : unk;
-    if (skip_special_tokens && m.special_tokens.find(s) != m.special_tokens.end()) continue;
-    tokens.emplace_back(s);
+    tokens.emplace_back(t ? *t : unk);
   }
+  return decode_tokens(std::move(tokens), skip_special_tokens);
+}
+
+std::string Tokenizer::decode_tokens(std::vector<std::string> tokens, bool skip_special_tokens) const {
+  const Impl& m = impl();
+  if (skip_special_tokens)
+    std::erase_if(tokens, [&](const std::string& s) { return m.special_tokens.find(s) != m.special_tokens.end(); });
   std::string text;
   if (m.decoder) {
     m.decoder->decode_chain(tokens);

@@ -10,6 +10,7 @@
 
 #include "core/files.hpp"
 #include "core/cpu_features.hpp"
+#include "pipelines/json_compare.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -30,25 +31,8 @@ CallOptions options_from(const json& c) {
   return call_options_from_json(c["task"].get<std::string>(), c.value("options", json::object()).dump());
 }
 
-// Compares labels exactly and numbers within the tolerance, walking both JSON trees.
 void expect_same(const json& want, const json& got, const std::string& path) {
-  if (want.is_number()) {
-    ASSERT_TRUE(got.is_number()) << path;
-    EXPECT_NEAR(want.get<double>(), got.get<double>(), kTolerance) << path;
-  } else if (want.is_array()) {
-    ASSERT_TRUE(got.is_array()) << path;
-    ASSERT_EQ(want.size(), got.size()) << path;
-    for (size_t i = 0; i < want.size(); ++i) expect_same(want[i], got[i], path + "[" + std::to_string(i) + "]");
-  } else if (want.is_object()) {
-    ASSERT_TRUE(got.is_object()) << path;
-    ASSERT_EQ(want.size(), got.size()) << path;
-    for (const auto& [k, v] : want.items()) {
-      ASSERT_TRUE(got.contains(k)) << path << "." << k;
-      expect_same(v, got[k], path + "." + k);
-    }
-  } else {
-    EXPECT_EQ(want, got) << path;
-  }
+  fixtures::expect_same_json(want, got, path, kTolerance);
 }
 
 class PipelineGolden : public ::testing::TestWithParam<size_t> {
