@@ -93,6 +93,8 @@ class Tokenizer {
                              const EncodeOptions& options) const;
 
   std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false) const;
+  // The same from token strings (Python's convert_tokens_to_string): what decode does after mapping ids.
+  std::string decode_tokens(std::vector<std::string> tokens, bool skip_special_tokens = false) const;
 
   std::optional<int64_t> token_to_id(std::string_view token) const;
   std::optional<std::string> id_to_token(int64_t id) const;
