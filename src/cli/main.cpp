@@ -22,13 +22,7 @@ const CommandHelp kCommands[] = {
              TEXT...: one call; stdin: batches of N lines (default 32) printed as each ends, with --json one
              JSON line per input line (--no-prepack: unpacked weights from the sidecar, slower; docs/performance.md)
              --text-pair: each TEXT with T2 as a sentence pair (text-classification: cross-encoders)
-             task options (each task's own; `run <task> --help` lists them):
-               text-classification      --top-k K|all --function-to-apply softmax|sigmoid|none
-               feature-extraction       --pooling none|mean|cls|last_token --normalize
-               token-classification     --aggregation-strategy none|simple|first|average|max --ignore-labels A,B
-               fill-mask                --top-k K
-               question-answering       --top-k K --max-answer-len N
-               zero-shot-classification --candidate-labels "a,b,c" --hypothesis-template T --multi-label
+             task options: each task's option fields as flags (top_k -> --top-k); lists comma-separated
 )"},
     {"inspect", R"(  inspect DIR [--json]             config summary, files and sizes, ONNX inputs/outputs and opset
 )"},
@@ -62,9 +56,34 @@ const CommandHelp kCommands[] = {
 )"},
 };
 
+// The task options, from the option types themselves (so the help cannot miss one): lists take
+// comma-separated items, "or null" options take "all".
+std::string task_options_help() {
+  std::string s;
+  for (const auto& task : transformers::supported_tasks()) {
+    const auto fields = transformers::task_option_fields(task);
+    if (fields.empty() || transformers::canonical_task(task) != task) continue;
+    s += "               " + task + ":";
+    for (const auto& [field, kind] : fields) {
+      s += " --" + transformers::cli::flag_of(field);
+      if (kind == "boolean") continue;
+      std::string shown = kind;  // on the command line a null integer is written "all"; other nulls: leave the flag out
+      if (const size_t at = shown.find(" or null"); at != std::string::npos)
+        shown.replace(at, 8, shown.rfind("integer", 0) == 0 ? " or all" : "");
+      if (shown.rfind("one of ", 0) == 0) shown = shown.substr(7);
+      s += " <" + shown + ">";
+    }
+    s += "\n";
+  }
+  return s;
+}
+
 std::string usage() {
   std::string s = "usage: transformers-cpp <command> [options]   (transformers-cpp <command> --help, --version)\n\ncommands:\n";
-  for (const auto& c : kCommands) s += c.text;
+  for (const auto& c : kCommands) {
+    s += c.text;
+    if (!std::strcmp(c.name, "run")) s += task_options_help();
+  }
   s += "\ntasks: text-classification (sentiment-analysis), feature-extraction (embeddings), token-classification (ner),\n"
        "       fill-mask, question-answering, zero-shot-classification\n";
   s += "exit codes: 0 done, 1 a model or file could not be loaded or a run failed, 2 bad usage or input\n";
@@ -94,7 +113,7 @@ int main(int argc, char** argv) {
   if (asks_help(argc, argv)) {
     for (const auto& c : kCommands) {
       if (command != c.name) continue;
-      std::printf("usage:\n%s", c.text);
+      std::printf("usage:\n%s%s", c.text, command == "run" ? task_options_help().c_str() : "");
       return 0;
     }
   }

@@ -47,7 +47,7 @@ inline std::pair<std::set<std::string>, std::set<std::string>> task_option_flags
 }
 
 // The task's options from its flags: a boolean flag sets true; a list takes comma-separated items; an
-// option that may be null takes "all" for null (--top-k all: every label); numbers and names as given.
+// integer that may be null takes "all" for null (--top-k all: every label); numbers and names as given.
 // A task option flag of another task is an error naming it, not silently ignored.
 inline CallOptions call_options(const Args& args, const std::string& task) {
   const std::string t = canonical_task(task);  // throws for an unknown task, listing the known ones
@@ -72,7 +72,7 @@ inline CallOptions call_options(const Args& args, const std::string& task) {
     const std::string v = *args.get(flag);
     const bool nullable = kind.size() > 8 && kind.compare(kind.size() - 8, 8, " or null") == 0;
     const std::string base = nullable ? kind.substr(0, kind.size() - 8) : kind;
-    if (nullable && v == "all") {
+    if (nullable && base == "integer" && v == "all") {
       j[field] = nullptr;
     } else if (base == "integer") {
       j[field] = args.get_int(flag, 0);

@@ -186,3 +186,56 @@ TEST(Cli, MemWorkerThreadListsTheWorkersPipeline) {
     if (!p.at("worker").is_null() && p.at("worker").at("pipelines").size() == 1) ++with_pipeline;
   EXPECT_GE(with_pipeline, 3u) << "loaded, after the first run, after the runs";
 }
+
+// Each new task's flags (exactly the names of issue 13) give with --json what the library's to_json gives
+// for the same call (and so what Transformers.js returns: tests/pipelines/task_golden_test.cpp).
+TEST(Cli, EveryTaskRunsWithItsFlagsAndPrintsTheLibrarysJson) {
+  const auto model = [](const char* name) { return fixtures::model(name).string(); };
+  struct Case {
+    std::string args;
+    std::function<Output()> library;
+  };
+  const std::vector<Case> cases = {
+      {"run token-classification --model " + model("tiny-bert-ner") + " --aggregation-strategy simple --json 'John lives in New York.'",
+       [&] {
+         return pipeline("ner", model("tiny-bert-ner"))("John lives in New York.",
+                                                        TokenClassificationOptions{.aggregation_strategy = AggregationStrategy::simple});
+       }},
+      {"run fill-mask --model " + model("tiny-bert-mlm") + " --top-k 2 --json 'Paris is [MASK].'",
+       [&] { return pipeline("fill-mask", model("tiny-bert-mlm"))("Paris is [MASK].", FillMaskOptions{.top_k = 2}); }},
+      {"run question-answering --model " + model("tiny-bert-qa") + " --question 'Where?' --context 'John lives in New York.' --top-k 2 --json",
+       [&] {
+         return pipeline("question-answering", model("tiny-bert-qa"))(TextPair{"Where?", "John lives in New York."},
+                                                                      QuestionAnsweringOptions{.top_k = 2});
+       }},
+      {"run zero-shot-classification --model " + model("tiny-bert-nli") +
+           " --candidate-labels 'sports,politics' --multi-label --hypothesis-template 'About {}.' --json 'The team won.'",
+       [&] {
+         return pipeline("zero-shot-classification", model("tiny-bert-nli"))(
+             "The team won.", ZeroShotClassificationOptions{{"sports", "politics"}, "About {}.", true});
+       }},
+      {"run text-classification --model " + model("tiny-bert-nli") + " --text-pair 'Music is played.' --json 'A man plays guitar.'",
+       [&] { return pipeline("text-classification", model("tiny-bert-nli"))(TextPair{"A man plays guitar.", "Music is played."}); }},
+  };
+  for (const auto& c : cases) {
+    const Result r = run_cli(c.args);
+    ASSERT_EQ(r.exit_code, 0) << c.args << "\n" << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json::parse(c.library().to_json())) << c.args;
+  }
+}
+
+TEST(Cli, TaskFlagsOfAnotherTaskOrOfTheWrongKindAreNamed) {
+  const std::string mlm = fixtures::model("tiny-bert-mlm").string(), ner = fixtures::model("tiny-bert-ner").string();
+  const std::pair<std::string, std::string> cases[] = {
+      {"run fill-mask --model " + mlm + " --pooling mean 'x [MASK]'", "--pooling does not apply to fill-mask"},
+      {"run ner --model " + ner + " --aggregation-strategy longest x", "--aggregation-strategy: expected one of none|simple"},
+      {"run fill-mask --model " + mlm + " --top-k many 'x [MASK]'", "--top-k"},
+      {"run question-answering --model " + mlm + " x", "--question Q and --context C"},
+      {"run zero-shot-classification --model " + mlm + " x", "no candidate labels"},
+  };
+  for (const auto& [args, fragment] : cases) {
+    const Result r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(fragment), std::string::npos) << args << "\n" << r.out;
+  }
+}
