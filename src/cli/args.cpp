@@ -1,40 +1,33 @@
 #include "cli/args.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include "transformers/error.hpp"
 
 namespace transformers::cli {
 
-Args::Args(int argc, char** argv, int first, const std::set<std::string>& value_flags,
-           const std::set<std::string>& bool_flags) {
-  bool only_positionals = false;
-  for (int i = first; i < argc; ++i) {
-    std::string a = argv[i];
-    if (only_positionals || a.size() < 3 || a.rfind("--", 0) != 0) {
-      positionals_.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      only_positionals = true;
-      continue;
-    }
-    std::string key = a.substr(2), value;
-    bool has_value = false;
-    if (auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-      has_value = true;
-    }
-    if (value_flags.count(key)) {
-      if (!has_value) {
-        if (i + 1 >= argc) throw InvalidInputError("--" + key + " needs a value");
-        value = argv[++i];
-      }
-      values_[key] = value;
-    } else if (bool_flags.count(key) && !has_value) {
-      flags_.insert(key);
-    } else {
-      throw InvalidInputError("unknown option --" + key);
-    }
+Args::Args(int argc, char** argv, int first, const std::vector<Flag>& flags) {
+  CLI::App app;
+  app.set_help_flag();  // --help is the command table's
+  std::map<std::string, std::string> values;
+  std::map<std::string, CLI::Option*> options;
+  for (const Flag& f : flags) {
+    options[f.name] = f.value.empty() ? app.add_flag("--" + f.name, f.help)
+                                      : app.add_option("--" + f.name, values[f.name], f.help)->type_name(f.value);
+  }
+  app.add_option("args", positionals_, "inputs")->expected(0, -1);
+  try {
+    // CLI11 reads argv[0] as the program name: the command's own name stands in for it.
+    app.parse(argc - first + 1, argv + first - 1);
+  } catch (const CLI::ExtrasError& e) {
+    throw InvalidInputError(std::string("unknown option: ") + e.what());
+  } catch (const CLI::ParseError& e) {
+    throw InvalidInputError(e.what());
+  }
+  for (const Flag& f : flags) {
+    if (!options[f.name]->count()) continue;
+    if (f.value.empty()) flags_.insert(f.name);
+    else values_[f.name] = values[f.name];
   }
 }
 

@@ -1,4 +1,6 @@
-// A small argument parser: --flag, --key value, --key=value, and positionals.
+// Command-line parsing on CLI11: each command's flags are declared once, in the command table
+// (commands.cpp), with their help; CLI11 parses them (--key value, --key=value, "--" ends the flags) and
+// writes each command's help from the same declarations. Args is what a command reads.
 #pragma once
 
 #include <map>
@@ -9,11 +11,18 @@
 
 namespace transformers::cli {
 
+// One flag: `value` names its value ("DIR", "N"), empty for a boolean flag.
+struct Flag {
+  std::string name;
+  std::string value;
+  std::string help;
+};
+
 class Args {
  public:
-  // value_flags take a value; bool_flags do not. Unknown flags throw InvalidInputError naming them.
-  Args(int argc, char** argv, int first, const std::set<std::string>& value_flags,
-       const std::set<std::string>& bool_flags);
+  // Parses argv[first..] against `flags`; InvalidInputError for an unknown flag, a missing value or a
+  // value given to a boolean flag. `--help` is answered by the caller (commands.cpp) before this runs.
+  Args(int argc, char** argv, int first, const std::vector<Flag>& flags);
 
   bool has(const std::string& flag) const;  // given at all: a boolean flag, or a flag with its value
   std::optional<std::string> get(const std::string& flag) const;
@@ -34,8 +43,7 @@ int mem_command(const Args& args);
 int similarity_command(const Args& args);
 int cache_command(const Args& args);
 int quantize_command(const Args& args);
-// These parse their own flags (from argv[2] on).
-int tokenize_command(int argc, char** argv);  // tokenize_command.cpp
-int worker_command(int argc, char** argv);    // worker_command.cpp: a process worker's child side
+int tokenize_command(const Args& args);  // tokenize_command.cpp
+int worker_command(const Args& args);    // worker_command.cpp: a process worker's child side
 
 }  // namespace transformers::cli

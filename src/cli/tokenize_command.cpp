@@ -102,8 +102,7 @@ void print_encoding(const Encoding& e, const std::string& text, const std::optio
 
 }  // namespace
 
-int tokenize_command(int argc, char** argv) {
-  const Args args(argc, argv, 2, {"model", "pair", "decode"}, {"no-special", "json", "skip-special"});
+int tokenize_command(const Args& args) {
   const Tokenizer tok = load(args.require("model"));
   const bool json_out = args.has("json");
   if (auto ids_arg = args.get("decode")) {

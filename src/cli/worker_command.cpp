@@ -9,8 +9,7 @@
 
 namespace transformers::cli {
 
-int worker_command(int argc, char** argv) {
-  const Args args(argc, argv, 2, {"fd"}, {});
+int worker_command(const Args& args) {
   if (!args.positionals().empty()) throw InvalidInputError("worker takes no positional arguments");
   const int fd = args.get_int("fd", -1);
   struct stat st {};
