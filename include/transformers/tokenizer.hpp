@@ -92,6 +92,9 @@ class Tokenizer {
   BatchEncoding encode_batch(const std::vector<std::string>& texts, const std::vector<std::string>& text_pairs,
                              const EncodeOptions& options) const;
 
+  // Pads encodings made without padding to the longest of them (the tokenizer's pad token and side).
+  void pad_to_longest(std::vector<Encoding>& rows) const;
+
   std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false) const;
   // The same from token strings (Python's convert_tokens_to_string): what decode does after mapping ids.
   std::string decode_tokens(std::vector<std::string> tokens, bool skip_special_tokens = false) const;

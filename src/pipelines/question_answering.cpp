@@ -25,36 +25,129 @@ class QuestionAnswering final : public Pipeline::Impl {
 
   Output run(const PipelineInputs& inputs, bool batched_input, const CallOptions& call_options) override {
     const auto& options = std::get<QuestionAnsweringOptions>(call_options);
-    if (options.top_k < 1) throw InvalidInputError("question-answering: top_k must be at least 1, got " + std::to_string(options.top_k));
-    if (options.max_answer_len && *options.max_answer_len < 1)
-      throw InvalidInputError("question-answering: max_answer_len must be at least 1, got " + std::to_string(*options.max_answer_len));
+    check(options);
     for (size_t i = 0; i < inputs.size(); ++i) {
       const std::string which = inputs.size() == 1 ? "" : " of input " + std::to_string(i);
       if (inputs.texts[i].empty()) throw InvalidInputError("question-answering: the question" + which + " is empty");
       if (inputs.text_pairs[i].empty()) throw InvalidInputError("question-answering: the context" + which + " is empty");
     }
-    Forward f = forward(inputs, {"start_logits", "end_logits"});
-    const size_t batch = inputs.size(), seq = f.encoding.seq_len;
+    // The rows the model sees: one per input (Transformers.js), or every window of every input.
+    const size_t seq_limit = options.max_seq_len ? static_cast<size_t>(*options.max_seq_len) : max_tokens;
+    std::vector<Encoding> rows;
+    std::vector<size_t> input_of;  // row -> input
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      for (Encoding& w : windows(inputs.texts[i], inputs.text_pairs[i], options, seq_limit)) {
+        rows.push_back(std::move(w));
+        input_of.push_back(i);
+      }
+    }
+    Forward f = forward(std::move(rows), {"start_logits", "end_logits"});
+    const size_t n_rows = f.rows.size(), seq = f.encoding.seq_len;
     for (const OutputTensor& t : f.outputs) {
-      if (t.dims.size() != 2 || t.dims[0] != static_cast<int64_t>(batch) || t.dims[1] != static_cast<int64_t>(seq)) {
+      if (t.dims.size() != 2 || t.dims[0] != static_cast<int64_t>(n_rows) || t.dims[1] != static_cast<int64_t>(seq)) {
         throw Error("question-answering: an output has shape " + Tensor{t.dims, {}}.dims_string() + ", expected [" +
-                    std::to_string(batch) + ", " + std::to_string(seq) + "]");
+                    std::to_string(n_rows) + ", " + std::to_string(seq) + "]");
+      }
+    }
+    // Per window its best candidates; then, per input, all its windows' candidates ranked together.
+    // A window can lose at most top_k of its candidates to spans already kept from another window, so
+    // 2 x top_k per window is enough for the exact ranking.
+    const size_t per_window = static_cast<size_t>(options.top_k) * (options.doc_stride ? 2 : 1);
+    std::vector<std::vector<Candidate>> by_input(inputs.size());
+    for (size_t r = 0; r < n_rows; ++r) {
+      for (Candidate& c : candidates(f.rows[r], f.outputs[0].data.data() + r * seq, f.outputs[1].data.data() + r * seq,
+                                     inputs.text_pairs[input_of[r]], options, per_window)) {
+        c.window = r;
+        by_input[input_of[r]].push_back(std::move(c));
       }
     }
     QuestionAnsweringResult result;
     result.top_k = options.top_k;
-    for (size_t j = 0; j < batch; ++j)
-      result.inputs.push_back(answers(f.rows[j], f.outputs[0].data.data() + j * seq, f.outputs[1].data.data() + j * seq,
-                                      inputs.text_pairs[j], options));
-    return with_truncation(Output(TaskResult(std::move(result)), batched_input), f);
+    std::vector<size_t> truncated;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      auto& all = by_input[i];
+      std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+      std::vector<Answer> answers;
+      for (const Candidate& c : all) {
+        if (answers.size() == static_cast<size_t>(options.top_k)) break;
+        const bool seen = std::any_of(answers.begin(), answers.end(),
+                                      [&](const Answer& a) { return a.start == c.answer.start && a.end == c.answer.end; });
+        if (!seen || !options.doc_stride) answers.push_back(c.answer);
+      }
+      result.inputs.push_back(std::move(answers));
+    }
+    // Without windows a cut input is reported as usual; with them the whole context was read.
+    for (size_t r : f.encoding.truncated)
+      if (!options.doc_stride && (truncated.empty() || truncated.back() != input_of[r])) truncated.push_back(input_of[r]);
+    Output out(TaskResult(std::move(result)), batched_input);
+    out.set_truncated_inputs(std::move(truncated));
+    return out;
   }
 
  private:
-  std::vector<Answer> answers(const Encoding& enc, const float* start_logits, const float* end_logits,
-                              const std::string& context, const QuestionAnsweringOptions& options) const {
+  struct Candidate {
+    Answer answer;
+    double score;
+    size_t window = 0;
+  };
+
+  void check(const QuestionAnsweringOptions& o) const {
+    if (o.top_k < 1) throw InvalidInputError("question-answering: top_k must be at least 1, got " + std::to_string(o.top_k));
+    if (o.max_answer_len && *o.max_answer_len < 1)
+      throw InvalidInputError("question-answering: max_answer_len must be at least 1, got " + std::to_string(*o.max_answer_len));
+    if (o.max_seq_len && (*o.max_seq_len < 4 || static_cast<size_t>(*o.max_seq_len) > max_tokens)) {
+      throw InvalidInputError("question-answering: max_seq_len must be 4.." + std::to_string(max_tokens) +
+                              " (the model's limit), got " + std::to_string(*o.max_seq_len));
+    }
+    if (o.doc_stride && *o.doc_stride < 0)
+      throw InvalidInputError("question-answering: doc_stride must not be negative, got " + std::to_string(*o.doc_stride));
+  }
+
+  // Transformers.js: the pair cut at the end to the limit. With doc_stride: Python tokenizers'
+  // only_second truncation with that stride, the first window and every overflowing one.
+  std::vector<Encoding> windows(const std::string& question, const std::string& context,
+                                const QuestionAnsweringOptions& options, size_t limit) const {
+    EncodeOptions o = encode_options();
+    o.padding = Padding::none;
+    o.max_length = limit;
+    if (!options.doc_stride) return {tokenizer->encode_pair(question, context, o)};
+    EncodeOptions bare = o;
+    bare.truncation = false;
+    bare.add_special_tokens = false;
+    const size_t question_tokens = tokenizer->encode(question, bare).ids.size();
+    EncodeOptions whole = bare;
+    whole.add_special_tokens = true;
+    // [CLS] [SEP] [SEP] for BERT: what the pair adds to its two texts.
+    const size_t special = tokenizer->encode_pair(question, context, whole).ids.size() - question_tokens -
+                           tokenizer->encode(context, bare).ids.size();
+    const size_t stride = static_cast<size_t>(*options.doc_stride);
+    if (question_tokens + special + stride >= limit) {
+      throw InvalidInputError("question-answering: the question takes " + std::to_string(question_tokens) +
+                              " tokens; with doc_stride " + std::to_string(stride) + " and " + std::to_string(special) +
+                              " special tokens no context fits in a window of " + std::to_string(limit) +
+                              " (raise max_seq_len or lower doc_stride)");
+    }
+    o.truncation_strategy = TruncationStrategy::only_second;
+    o.stride = stride;
+    Encoding first = tokenizer->encode_pair(question, context, o);
+    std::vector<Encoding> out;
+    std::vector<Encoding> more = std::move(first.overflowing);
+    first.overflowing.clear();
+    out.push_back(std::move(first));
+    for (Encoding& e : more) {
+      e.overflowing.clear();
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  // Transformers.js' ranking within one row: positions up to the first separator (the question) and
+  // special tokens cannot be in the answer; position 0 (CLS) stays in the softmax (some models use it for
+  // "no answer"), then scores 0; every start <= end scores P(start) x P(end), in double.
+  std::vector<Candidate> candidates(const Encoding& enc, const float* start_logits, const float* end_logits,
+                                    const std::string& context, const QuestionAnsweringOptions& options,
+                                    size_t limit) const {
     const size_t n = enc.ids.size();
-    // Positions up to the first separator (the question) and special tokens cannot be in the answer;
-    // position 0 (CLS) stays in the softmax (some models use it for "no answer"), then scores 0.
     size_t sep = n;
     if (sep_id_) sep = static_cast<size_t>(std::find(enc.ids.begin(), enc.ids.end(), *sep_id_) - enc.ids.begin());
     std::vector<double> start(n), end(n);
@@ -77,22 +170,23 @@ class QuestionAnswering final : public Pipeline::Impl {
         if (!options.max_answer_len || e - s + 1 <= static_cast<size_t>(*options.max_answer_len))
           spans.push_back({s, e, ps[s] * pe[e]});
     // Transformers.js sorts the (start, end) pairs by score, stably: ties stay in start-then-end order.
-    const size_t k = std::min(spans.size(), static_cast<size_t>(options.top_k));
+    const size_t k = std::min(spans.size(), limit);
     std::partial_sort(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(k), spans.end(),
                       [](const Span& a, const Span& b) {
                         if (a.score != b.score) return a.score > b.score;
                         return a.s != b.s ? a.s < b.s : a.e < b.e;
                       });
     const pipelines::CharOffsets chars(context);
-    std::vector<Answer> out;
+    std::vector<Candidate> out;
     for (size_t i = 0; i < k; ++i) {
       const Span& sp = spans[i];
       std::vector<int64_t> ids(enc.ids.begin() + static_cast<std::ptrdiff_t>(sp.s),
                                enc.ids.begin() + static_cast<std::ptrdiff_t>(sp.e) + 1);
       // Offsets of context tokens are into the context; a span that starts at CLS starts at 0.
       const bool in_context = sep < n && sp.s > sep;
-      out.push_back({tokenizer->decode(ids, true), static_cast<float>(sp.score),
-                     in_context ? chars.at(enc.offsets[sp.s].first) : 0, chars.at(enc.offsets[sp.e].second)});
+      out.push_back({{tokenizer->decode(ids, true), static_cast<float>(sp.score),
+                      in_context ? chars.at(enc.offsets[sp.s].first) : 0, chars.at(enc.offsets[sp.e].second)},
+                     sp.score});
     }
     return out;
   }

@@ -19,17 +19,18 @@ constexpr size_t result_index() {
 const std::vector<TaskSpec>& task_registry() {
   // Aliases as Transformers.js' TASK_ALIASES.
   static const std::vector<TaskSpec> tasks = {
-      {"text-classification", {"sentiment-analysis"}, options_index<TextClassificationOptions>(), result_index<TextClassificationResult>(),
-       TaskInputs::texts_or_pairs, true, false, make_text_classification},
-      {"feature-extraction", {"embeddings"}, options_index<FeatureExtractionOptions>(), result_index<FeatureExtractionResult>(), TaskInputs::texts, true,
-       false, make_feature_extraction},
-      {"token-classification", {"ner"}, options_index<TokenClassificationOptions>(), result_index<TokenClassificationResult>(), TaskInputs::texts, true, false,
-       make_token_classification},
-      {"fill-mask", {}, options_index<FillMaskOptions>(), result_index<FillMaskResult>(), TaskInputs::texts, true, false, make_fill_mask},
-      {"question-answering", {}, options_index<QuestionAnsweringOptions>(), result_index<QuestionAnsweringResult>(), TaskInputs::pairs, true, false,
-       make_question_answering},
-      {"zero-shot-classification", {}, options_index<ZeroShotClassificationOptions>(), result_index<ZeroShotClassificationResult>(), TaskInputs::texts, true,
-       false, make_zero_shot_classification},
+      {"text-classification", {"sentiment-analysis"}, options_index<TextClassificationOptions>(),
+       result_index<TextClassificationResult>(), TaskInputs::texts_or_pairs, true, make_text_classification},
+      {"feature-extraction", {"embeddings"}, options_index<FeatureExtractionOptions>(),
+       result_index<FeatureExtractionResult>(), TaskInputs::texts, true, make_feature_extraction},
+      {"token-classification", {"ner"}, options_index<TokenClassificationOptions>(),
+       result_index<TokenClassificationResult>(), TaskInputs::texts, true, make_token_classification},
+      {"fill-mask", {}, options_index<FillMaskOptions>(), result_index<FillMaskResult>(), TaskInputs::texts, true,
+       make_fill_mask},
+      {"question-answering", {}, options_index<QuestionAnsweringOptions>(), result_index<QuestionAnsweringResult>(),
+       TaskInputs::pairs, true, make_question_answering},
+      {"zero-shot-classification", {}, options_index<ZeroShotClassificationOptions>(),
+       result_index<ZeroShotClassificationResult>(), TaskInputs::texts, true, make_zero_shot_classification},
   };
   return tasks;
 }

@@ -1,5 +1,5 @@
-// The tasks, defined once: name, aliases, factory, option type, what inputs they take, whether the dynamic
-// batcher may merge their calls, whether they stream. pipeline(), supported_tasks(), the CLI's task list
+// The tasks, defined once: name, aliases, factory, option and result types, what inputs they take, whether
+// the dynamic batcher may merge their calls. pipeline(), supported_tasks(), the CLI's task list
 // and the codec's option parsing all read it. Internal.
 #pragma once
 
@@ -25,7 +25,6 @@ struct TaskSpec {
   size_t result_index;   // the Result alternative its results are
   TaskInputs inputs;
   bool batches;  // the dynamic batcher may merge its calls (results are per input)
-  bool streams;  // gives output while it runs (generation; none yet)
   std::unique_ptr<Pipeline::Impl> (*make)(const std::filesystem::path&, const PipelineOptions&);
 };
 

@@ -138,11 +138,17 @@ void Pipeline::Impl::check_labels(size_t classes, const std::string& output) con
 
 Pipeline::Impl::Forward Pipeline::Impl::forward(const PipelineInputs& in, const std::vector<std::string>& output_names) {
   if (in.texts.empty()) throw InvalidInputError(task + ": no input texts");
+  return forward(tokenizer->encode_many(in.texts, in.text_pairs, encode_options()), output_names);
+}
+
+Pipeline::Impl::Forward Pipeline::Impl::forward(std::vector<Encoding> rows, const std::vector<std::string>& output_names) {
+  if (rows.empty()) throw InvalidInputError(task + ": no input texts");
   Forward f;
-  f.rows = tokenizer->encode_many(in.texts, in.text_pairs, encode_options());
+  f.rows = std::move(rows);
+  tokenizer->pad_to_longest(f.rows);
   f.encoding = BatchEncoding::stack(f.rows);
   const BatchEncoding& e = f.encoding;
-  check_encoding(e, in.size());
+  check_encoding(e, f.rows.size());
   const std::vector<int64_t> dims = {static_cast<int64_t>(e.batch), static_cast<int64_t>(e.seq_len)};
   const size_t bytes = e.batch * e.seq_len * sizeof(int64_t);
   std::vector<InputTensor> inputs;

@@ -32,6 +32,8 @@ struct Pipeline::Impl {
     std::vector<OutputTensor> outputs;
   };
   Forward forward(const PipelineInputs& inputs, const std::vector<std::string>& output_names);
+  // The same for encodings a task made itself (windows, pairs of its own): padded here to the longest.
+  Forward forward(std::vector<Encoding> rows, const std::vector<std::string>& output_names);
   // A graph output the task needs: ModelLoadError naming the file when it is missing.
   void require_output(const std::string& name) const;
   // A task's result, told which inputs the forward pass truncated.

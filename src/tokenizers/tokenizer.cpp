@@ -267,6 +267,12 @@ BatchEncoding Tokenizer::encode_batch(const std::vector<std::string>& texts, con
   return BatchEncoding::stack(batch);
 }
 
+void Tokenizer::pad_to_longest(std::vector<Encoding>& rows) const {
+  EncodeOptions o;
+  o.padding = Padding::longest;
+  impl().pad_and_truncate(rows, o, true);
+}
+
 BatchEncoding BatchEncoding::stack(const std::vector<Encoding>& rows) {
   BatchEncoding out;
   if (rows.empty()) return out;

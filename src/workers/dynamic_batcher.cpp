@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "pipelines/batch_rows.hpp"
+#include "pipelines/task_registry.hpp"
 
 namespace transformers {
 
@@ -235,6 +236,8 @@ DynamicBatcher::DynamicBatcher(std::shared_ptr<Pipeline> pipeline, DynamicBatche
     : DynamicBatcher(
           [&] {
             if (!pipeline) throw InvalidInputError("DynamicBatcher: the pipeline is null");
+            if (!pipelines::task_spec(pipeline->task()).batches)
+              throw InvalidInputError("DynamicBatcher: " + pipeline->task() + " calls cannot be merged");
             Backend b;
             b.pad_left = pipelines::tokenizer_pads_left(pipeline->model_path());
             b.token_counts = [p = pipeline](const PipelineInputs& in) { return p->token_counts(in); };
