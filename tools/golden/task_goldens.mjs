@@ -27,9 +27,20 @@
 //   (one entry per text: ids with [CLS]/[SEP], float32 logits [tokens][labels] of Transformers.js
 //   running the model on that text alone). Output in HF's shape, with start/end character offsets
 //   (Unicode code points) into the text.
+// - question-answering `max_answer_len`, `doc_stride` / `max_seq_len` windows (which 4.3.1 lacks), and
+//   plain calls with character offsets: "reference": "qa_windows_ref.py". The output comes from
+//   tools/golden/qa_windows_ref.py (which documents the semantics), fed with "windows" (one entry per
+//   window: input_ids, token_type_ids built here with Transformers.js' tokenizer, and the float32
+//   start_logits / end_logits of Transformers.js' model running that window alone); it tokenizes
+//   again itself and fails unless its windows equal these. Output in Transformers.js' shape with
+//   start/end character offsets (code points) into the context. Checked here: every answer string
+//   equals Transformers.js' decode of its tokens, and with neither option the reference gives
+//   Transformers.js' own answers and scores on every plain question-answering case; and, when
+//   tools/tokenizer_ref is installed, the doc_stride windows equal Hugging Face tokenizers' own.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,6 +73,18 @@ const NER_LONG =
 const QA_CONTEXT_1 = 'John Smith lives in New York and works for the United Nations.';
 const QA_CONTEXT_2 = 'Sarah visited Paris with her brother David last summer, and then they flew home to London.';
 const QA_CONTEXT_3 = 'The company was founded in Berlin in 1998 by Anna Schmidt and her business partner Marco Rossi.';
+
+// ~150 words, 211 tokens (accents: Zürich, García, café): with the questions below 9-10 windows of 48 tokens
+// (doc_stride 16), 10 of 40 (doc_stride 8), 22 of 40 (doc_stride 20).
+const QA_LONG_CONTEXT =
+  'In the spring of 1998, Anna Schmidt left her small village near Zürich and moved to Berlin, where she found ' +
+  'work at a bookshop owned by an old sailor named Peter Hansen. Every morning she walked along the river to ' +
+  'the shop, and every evening she wrote letters to her brother Thomas, who was studying medicine in Vienna. ' +
+  'Two years later, Peter sold the shop to a young teacher from Madrid called Elena García. Elena turned the ' +
+  'back room into a small café, and soon students from the university came there to read and talk. In 2003 ' +
+  'Anna married David Miller, an engineer from London, and they moved to a house by the lake in Hamburg. ' +
+  'Thomas finished his studies and opened a clinic in Salzburg, close to the mountains. Elena still runs the ' +
+  'bookshop today, and every summer Anna and David travel back to Berlin to visit her.';
 
 const ZS_TEXT_1 = 'The team won the championship after a dramatic final in Madrid.';
 const ZS_TEXT_2 = 'The parliament in London passed a new budget law on Tuesday.';
@@ -118,6 +141,28 @@ const QA_CASES = [
   ['batch-top_k-1', { question: ['Where does John live?', 'Where did Sarah go?'], context: [QA_CONTEXT_1, QA_CONTEXT_2] }, { top_k: 1 }],
   ['batch-top_k-2', { question: ['Where does John live?', 'Where did Sarah go?'], context: [QA_CONTEXT_1, QA_CONTEXT_2] }, { top_k: 2 }],
   ['unk-in-context-top_k-3', { question: 'What did Zoë eat?', context: 'Zoë ate sushi 🍣 in Kyoto with Kenji.' }, { top_k: 3 }],
+];
+
+// qa_windows_ref.py: [name suffix, {question, context} (strings), options]
+const QA_REF_CASES = [
+  // Plain calls (same input and options as the Transformers.js cases): the answers with offsets.
+  ['ref-top_k-3', { question: 'Who founded the company?', context: QA_CONTEXT_3 }, { top_k: 3 }],
+  ['ref-unk-in-context-top_k-3', { question: 'What did Zoë eat?', context: 'Zoë ate sushi 🍣 in Kyoto with Kenji.' }, { top_k: 3 }],
+  // max_answer_len on one window (top_k-3's answers "1998 by anna sch" and "##co ros" are 5 and 3 tokens).
+  ['ref-max_answer_len-2-top_k-3', { question: 'Who founded the company?', context: QA_CONTEXT_3 }, { top_k: 3, max_answer_len: 2 }],
+  ['ref-max_answer_len-1', { question: 'Where did Sarah go?', context: QA_CONTEXT_2 }, { max_answer_len: 1 }], // not "and then"
+  // Windows over the long context.
+  ['ref-long-doc_stride-16-max_seq_len-48-top_k-3', { question: 'Where did Anna move in 1998?', context: QA_LONG_CONTEXT }, { doc_stride: 16, max_seq_len: 48, top_k: 3 }],
+  ['ref-long-doc_stride-8-max_seq_len-40-top_k-1', { question: 'Who bought the shop from Peter?', context: QA_LONG_CONTEXT }, { doc_stride: 8, max_seq_len: 40, top_k: 1 }],
+  ['ref-long-doc_stride-16-max_seq_len-48-top_k-2-max_answer_len-3', { question: 'Where did Thomas open a clinic?', context: QA_LONG_CONTEXT }, { doc_stride: 16, max_seq_len: 48, top_k: 2, max_answer_len: 3 }],
+  // Overlapping windows find the same span: a lower-scored copy is skipped before top_k answers are kept.
+  ['ref-long-dedup-doc_stride-16-max_seq_len-48-top_k-3-max_answer_len-2', { question: 'What did Thomas study?', context: QA_LONG_CONTEXT }, { doc_stride: 16, max_seq_len: 48, top_k: 3, max_answer_len: 2 }],
+  ['ref-long-dedup-doc_stride-8-max_seq_len-40-top_k-3-max_answer_len-3', { question: 'Who bought the shop from Peter?', context: QA_LONG_CONTEXT }, { doc_stride: 8, max_seq_len: 40, top_k: 3, max_answer_len: 3 }],
+  ['ref-long-dedup-doc_stride-20-max_seq_len-40-top_k-5', { question: 'Where is the bookshop?', context: QA_LONG_CONTEXT }, { doc_stride: 20, max_seq_len: 40, top_k: 5 }],
+  // doc_stride with a context that fits: one window, the same as no doc_stride.
+  ['ref-doc_stride-one-window-top_k-2', { question: 'Where did Sarah go?', context: QA_CONTEXT_2 }, { doc_stride: 16, max_seq_len: 64, top_k: 2 }],
+  // max_seq_len without doc_stride: the pair cut at 24 tokens (the last [SEP] too), as Transformers.js truncates.
+  ['ref-max_seq_len-24-top_k-2', { question: 'Where did Sarah go?', context: QA_CONTEXT_2 }, { max_seq_len: 24, top_k: 2 }],
 ];
 
 const ZS_CASES = [
@@ -297,6 +342,115 @@ async function record(base, run) {
                  () => classifyPairs(input, structuredClone(options)));
   }
   await tc.dispose();
+}
+
+// question-answering reference cases (qa_windows_ref.py), after every Transformers.js case.
+{
+  const model = 'tiny-bert-qa';
+  const pipe = await pipeline('question-answering', model, { dtype: DTYPE });
+  const tok = pipe.tokenizer;
+  const toIds = (t) => t.tolist()[0].map(Number);
+  const int64 = (xs) => new Tensor('int64', BigInt64Array.from(xs.map(BigInt)), [1, xs.length]);
+  // Each window: [CLS] question [SEP] part of the context [SEP] (HF "only_second" with stride), or
+  // without doc_stride the pair as Transformers.js truncates it.
+  const windowsOf = (question, context, { doc_stride = null, max_seq_len = null }) => {
+    if (doc_stride === null) {
+      const enc = tok(question, { text_pair: context, truncation: true, ...(max_seq_len === null ? {} : { max_length: max_seq_len }) });
+      return [{ input_ids: toIds(enc.input_ids), token_type_ids: toIds(enc.token_type_ids) }];
+    }
+    const bare = (t) => toIds(tok(t, { add_special_tokens: false }).input_ids);
+    const q = bare(question), c = bare(context);
+    const head = toIds(tok(question).input_ids); // [CLS] question [SEP], as the post-processor adds them
+    if (head.length !== q.length + 2 || head.at(-1) !== Number(tok.sep_token_id)) throw new Error(`unexpected specials: ${head}`);
+    const room = (max_seq_len ?? tok.model_max_length) - q.length - 3;
+    if (room <= doc_stride) throw new Error(`room ${room} <= doc_stride ${doc_stride}`);
+    const out = [];
+    for (let start = 0; ; start += room - doc_stride) {
+      const part = c.slice(start, start + room);
+      out.push({ input_ids: [...head, ...part, Number(tok.sep_token_id)],
+                 token_type_ids: [...Array(q.length + 2).fill(0), ...Array(part.length + 1).fill(1)] });
+      if (start + room >= c.length) break;
+    }
+    return out;
+  };
+  const stubFor = async (name, input, options) => {
+    const windows = [];
+    for (const w of windowsOf(input.question, input.context, options)) {
+      const { start_logits, end_logits } = await pipe.model({
+        input_ids: int64(w.input_ids), attention_mask: int64(w.input_ids.map(() => 1)), token_type_ids: int64(w.token_type_ids) });
+      windows.push({ ...w, start_logits: Array.from(start_logits.data, Number), end_logits: Array.from(end_logits.data, Number) });
+    }
+    return { name, model, task: 'question-answering', dtype: DTYPE, input, options, reference: 'qa_windows_ref.py', windows };
+  };
+  const stubs = [];
+  for (const [suffix, input, options] of QA_REF_CASES) stubs.push(await stubFor(`${model}/${suffix}`, input, options));
+  // The doc_stride windows against Hugging Face's Rust tokenizers (only_second, stride, overflowing
+  // parts), when tools/tokenizer_ref is installed ((cd tools/tokenizer_ref && npm ci)).
+  const refDir = path.join(repo, 'tools/tokenizer_ref');
+  if (fs.existsSync(path.join(refDir, 'node_modules/@anush008/tokenizers'))) {
+    const { Tokenizer } = createRequire(path.join(refDir, 'package.json'))('@anush008/tokenizers');
+    let windows = 0;
+    for (const s of stubs.filter((x) => x.options.doc_stride != null)) {
+      const hf = Tokenizer.fromFile(path.join(modelsRoot, model, 'tokenizer.json'));
+      hf.setTruncation(s.options.max_seq_len, { strategy: 'OnlySecond', stride: s.options.doc_stride });
+      const enc = await hf.encode(s.input.question, s.input.context, { addSpecialTokens: true });
+      const got = [enc, ...enc.getOverflowing()].map((e) => [Array.from(e.getIds()), Array.from(e.getTypeIds())]);
+      const want = s.windows.map((w) => [w.input_ids, w.token_type_ids]);
+      if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${s.name}: windows differ from tokenizers' only_second with stride`);
+      windows += want.length;
+    }
+    console.log(`OK   QA doc_stride windows equal Hugging Face tokenizers' only_second + stride + overflowing (${windows} windows)`);
+  } else {
+    console.log('SKIP QA doc_stride windows vs Hugging Face tokenizers: tools/tokenizer_ref not installed');
+  }
+  // Cross-check stubs (not written): every question/context pair of the plain Transformers.js cases.
+  const xchecks = [];
+  for (const [suffix, input, options] of QA_CASES) {
+    const qs = [input.question].flat(), cs = [input.context].flat();
+    for (let i = 0; i < qs.length; ++i) {
+      const top_k = options.top_k ?? 1;
+      xchecks.push({ tjs: `${model}/${suffix}`, index: Array.isArray(input.question) ? i : null, top_k,
+                     stub: await stubFor(`xcheck:${suffix}:${i}`, { question: qs[i], context: cs[i] }, { top_k }) });
+    }
+  }
+  const python = process.env.PYTHON ?? '/usr/bin/python3';
+  const r = spawnSync(python, [path.join(repo, 'tools/golden/qa_windows_ref.py')],
+                      { input: JSON.stringify([...stubs, ...xchecks.map((x) => x.stub)]), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`qa_windows_ref.py failed (${r.status}): ${r.error ?? ''}${r.stderr}`);
+  const outputs = JSON.parse(r.stdout);
+  const list = (o) => (Array.isArray(o) ? o : [o]);
+  // Every answer is Transformers.js' decode of its window's tokens s..e.
+  for (const s of [...stubs, ...xchecks.map((x) => x.stub)]) {
+    if (!(s.name in outputs)) throw new Error(`qa_windows_ref.py gave no output for ${s.name}`);
+    const { output, spans } = outputs[s.name];
+    list(output).forEach((a, k) => {
+      const [w, b, e] = spans[k];
+      const want = tok.decode(s.windows[w].input_ids.slice(b, e + 1), { skip_special_tokens: true });
+      if (a.answer !== want) throw new Error(`${s.name}: answer ${k} ${JSON.stringify(a.answer)}, Transformers.js decodes ${JSON.stringify(want)}`);
+      if (!(a.score > 0) || !(a.start < a.end) || a.end > [...s.input.context].length) throw new Error(`${s.name}: answer ${k} ${JSON.stringify(a)}`);
+    });
+  }
+  // Without doc_stride / max_answer_len the reference must give Transformers.js' answers and scores.
+  let worst = 0, answers = 0;
+  for (const x of xchecks) {
+    const tjsOut = cases.find((c) => c.name === x.tjs).output;
+    const tjsAnswers = list(x.index === null ? tjsOut : tjsOut[x.index]);
+    const refAnswers = list(outputs[x.stub.name].output);
+    const strip = (as) => as.map((a) => a.answer).join('|');
+    if (strip(tjsAnswers) !== strip(refAnswers)) {
+      throw new Error(`QA cross-check ${x.tjs}[${x.index ?? 0}]: answers differ:\n  ${strip(tjsAnswers)}\n  ${strip(refAnswers)}`);
+    }
+    tjsAnswers.forEach((a, k) => { worst = Math.max(worst, Math.abs(a.score - refAnswers[k].score) / a.score); ++answers; });
+    console.log(`     ${x.tjs}[${x.index ?? 0}]: ${strip(refAnswers)} | ${refAnswers.map((a) => `${a.start}-${a.end}`).join(' ')}`);
+  }
+  if (worst > 1e-12) throw new Error(`QA cross-check: score relative diff ${worst}`);
+  console.log(`OK   QA cross-check (Transformers.js vs qa_windows_ref.py, ${xchecks.length} inputs, ${answers} answers): same answers, max relative score diff ${worst.toExponential(2)}`);
+  for (const s of stubs) {
+    const { windows, ...rest } = s;
+    cases.push({ ...rest, output: outputs[s.name].output, windows });
+    console.log(`     ${s.name}: ${windows.length} window(s) of ${windows.map((w) => w.input_ids.length).join(',')} tokens`);
+  }
+  await pipe.dispose();
 }
 
 // ----------------------------------------------------------------------------------------------
