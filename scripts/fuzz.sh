@@ -6,7 +6,7 @@
 # A crash leaves its input as build-fuzz/crash-* (libFuzzer's own naming) and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol)
+targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol fuzz_call_options)
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${targets[@]}"; exit 0; fi
 [ $# -eq 2 ] || { echo "usage: scripts/fuzz.sh --list | TARGET SECONDS" >&2; exit 2; }
 target=$1 seconds=$2
@@ -25,6 +25,11 @@ case "$target" in
   fuzz_onnx_model) cp tests/fixtures/models/int-outputs.onnx "$corpus/seed0.onnx"
                    cp tests/fixtures/models/tiny-bert-sentiment/onnx/model_quantized.onnx "$corpus/seed1.onnx" ;;
   fuzz_worker_protocol) printf '\001\001\000\000\000' > "$corpus/seed0" ;;
+  # Seeds: the options of the golden cases (a task byte, then the JSON).
+  fuzz_call_options) i=0; for o in '{"top_k":null}' '{"pooling":"mean","normalize":true}' \
+                        '{"aggregation_strategy":"simple","ignore_labels":["O"]}' '{"top_k":3}' \
+                        '{"top_k":2,"doc_stride":16,"max_seq_len":48}' '{"candidate_labels":["a","b"],"multi_label":true}'; do
+                        printf "\\$(printf '%03o' "$i")%s" "$o" > "$corpus/seed$i"; i=$((i + 1)); done ;;
 esac
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$PWD/tools/sanitizers/lsan.supp:print_suppressions=0
