@@ -125,6 +125,12 @@ class Pipeline {
   Output operator()(const std::vector<TextPair>& inputs, const CallOptions& options = {}) const;
   // Any call: `batched` says whether the caller passed a list (one input otherwise).
   Output call(const PipelineInputs& inputs, bool batched, const CallOptions& options = {}) const;
+  // The call as JSON, Transformers.js-shaped, for programs that receive it as text (a server, a script):
+  // inputs a string or a list of strings, {"text", "text_pair"} or a list of them, question-answering's
+  // {"question", "context"} (both strings, or both lists of one length); options an object of the task's
+  // fields (call_options_from_json; zero-shot's candidate_labels among them). InvalidInputError naming
+  // what does not fit.
+  Output call_json(std::string_view inputs_json, std::string_view options_json = "{}") const;
   // The options this pipeline's task reads, with std::monostate replaced by the task's defaults;
   // InvalidInputError for another task's options. Equal resolved options mean equal behaviour.
   CallOptions resolve_options(const CallOptions& options) const;

@@ -249,6 +249,16 @@ TEST(EveryTask, BadInputsAreClearErrors) {
   EXPECT_TRUE(contains(message_of<tf::InvalidInputError>([&] { ner("text", tf::FillMaskOptions{}); }),
                        "given the options of fill-mask"));
   EXPECT_TRUE(contains(message_of<tf::InvalidInputError>([&] { ner(tf::TextPair{"a", "b"}); }), "takes texts, not text pairs"));
+
+  // JSON calls (Pipeline::call_json): what does not fit is named.
+  EXPECT_TRUE(contains(message_of<tf::InvalidInputError>([&] { ner.call_json("[\"a\", 3]"); }), "input 1 must be a string"));
+  EXPECT_TRUE(contains(message_of<tf::InvalidInputError>([&] { ner.call_json("{not json"); }), "not JSON"));
+  EXPECT_TRUE(contains(message_of<tf::InvalidInputError>([&] { qa.call_json(R"({"question": ["a"], "context": []})"); }),
+                       "lists of one length"));
+  EXPECT_TRUE(contains(message_of<tf::InvalidInputError>([&] { qa.call_json(R"({"question": "a"})"); }),
+                       "needs both \"question\" and \"context\""));
+  EXPECT_TRUE(contains(message_of<tf::InvalidInputError>([&] { ner.call_json("\"a\"", R"({"top_k": 1})"); }), "unknown field"));
+  EXPECT_NO_THROW(qa.call_json(R"({"question": "Who?", "context": "John lives here."})", R"({"top_k": 2})"));
 }
 
 TEST(EveryTask, TokenClassificationLabelsMustMatchTheLogits) {
