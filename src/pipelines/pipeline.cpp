@@ -74,12 +74,8 @@ CallOptions Pipeline::resolve_options(const CallOptions& options) const {
 }
 
 namespace {
-// A call's working memory grows with its padded batch (batch x longest input, and attention with its
-// square): 100,000 texts in one batch took 24 GB (issue 11). A call of more padded tokens than this runs
-// in consecutive chunks of at most this many, merged in order; below it a call is one batch, exactly as
-// Transformers.js runs it. Chunked: text-classification, and feature-extraction with pooling (one vector
-// per input). Not chunked: pooling none, whose result is itself [batch, longest, hidden].
-constexpr size_t kChunkTokens = 16384;
+// A call of more padded tokens than kChunkTokens runs in consecutive chunks of inputs, each padded to its
+// own longest, merged in order; below it a call is one batch, exactly as Transformers.js runs it.
 
 // Every result is one entry per input, except feature-extraction without pooling: [batch, longest,
 // hidden], one tensor padded across the whole call.

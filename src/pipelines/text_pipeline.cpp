@@ -149,24 +149,49 @@ Pipeline::Impl::Forward Pipeline::Impl::forward(std::vector<Encoding> rows, cons
   f.encoding = BatchEncoding::stack(f.rows);
   const BatchEncoding& e = f.encoding;
   check_encoding(e, f.rows.size());
-  const std::vector<int64_t> dims = {static_cast<int64_t>(e.batch), static_cast<int64_t>(e.seq_len)};
-  const size_t bytes = e.batch * e.seq_len * sizeof(int64_t);
-  std::vector<InputTensor> inputs;
-  inputs.push_back({"input_ids", ElementType::int64, dims, e.input_ids.data(), bytes});
-  if (session->has_input("attention_mask")) {
-    inputs.push_back({"attention_mask", ElementType::int64, dims, e.attention_mask.data(), bytes});
-  }
   // Transformers.js feeds token_type_ids only when the graph takes them (zeros when the tokenizer has none).
   std::vector<int64_t> zeros;
-  if (session->has_input("token_type_ids")) {
-    const int64_t* tt = e.token_type_ids.data();
-    if (e.token_type_ids.size() != e.input_ids.size()) {
-      zeros.assign(e.input_ids.size(), 0);
-      tt = zeros.data();
-    }
-    inputs.push_back({"token_type_ids", ElementType::int64, dims, tt, bytes});
+  const int64_t* token_types = e.token_type_ids.data();
+  if (session->has_input("token_type_ids") && e.token_type_ids.size() != e.input_ids.size()) {
+    zeros.assign(e.input_ids.size(), 0);
+    token_types = zeros.data();
   }
-  f.outputs = session->run(inputs, output_names);
+  // Rows [first, first + count) of the padded batch through the graph (views, no copies).
+  auto run_rows = [&](size_t first, size_t count) {
+    const std::vector<int64_t> dims = {static_cast<int64_t>(count), static_cast<int64_t>(e.seq_len)};
+    const size_t offset = first * e.seq_len, bytes = count * e.seq_len * sizeof(int64_t);
+    std::vector<InputTensor> inputs;
+    inputs.push_back({"input_ids", ElementType::int64, dims, e.input_ids.data() + offset, bytes});
+    if (session->has_input("attention_mask"))
+      inputs.push_back({"attention_mask", ElementType::int64, dims, e.attention_mask.data() + offset, bytes});
+    if (session->has_input("token_type_ids"))
+      inputs.push_back({"token_type_ids", ElementType::int64, dims, token_types + offset, bytes});
+    return session->run(inputs, output_names);
+  };
+  // Working memory grows with rows x length (attention with its square): a forward of more padded tokens
+  // than kChunkTokens runs in consecutive groups of rows, all padded alike, so the outputs are those of one
+  // run, concatenated. This bounds what one call's rows cost wherever they come from (a task's own rows:
+  // zero-shot's premise x label pairs, question-answering's windows).
+  const size_t rows_per_run = std::max<size_t>(1, kChunkTokens / std::max<size_t>(1, e.seq_len));
+  if (e.batch <= rows_per_run) {
+    f.outputs = run_rows(0, e.batch);
+    return f;
+  }
+  for (size_t first = 0; first < e.batch; first += rows_per_run) {
+    std::vector<OutputTensor> part = run_rows(first, std::min(rows_per_run, e.batch - first));
+    if (f.outputs.empty()) {
+      f.outputs = std::move(part);
+      continue;
+    }
+    for (size_t k = 0; k < part.size(); ++k) {
+      OutputTensor& all = f.outputs[k];
+      if (all.dims.empty() || part[k].dims.size() != all.dims.size())
+        throw Error(task + ": output '" + all.name + "' changed rank between row groups");
+      all.dims[0] += part[k].dims[0];
+      all.data.insert(all.data.end(), part[k].data.begin(), part[k].data.end());
+      all.int_data.insert(all.int_data.end(), part[k].int_data.begin(), part[k].int_data.end());
+    }
+  }
   return f;
 }
 

@@ -14,6 +14,11 @@
 
 namespace transformers {
 
+// A call's working memory grows with its padded batch (rows x longest, and attention with its square):
+// 100,000 texts in one batch took 24 GB (issue 11). More padded tokens than this run in pieces: a call's
+// inputs in chunks (Pipeline::call), a forward's rows in groups (Impl::forward).
+inline constexpr size_t kChunkTokens = 16384;
+
 struct Pipeline::Impl {
   Impl(std::string task, const std::filesystem::path& model, const PipelineOptions& options);
   virtual ~Impl();

@@ -65,3 +65,21 @@ TEST(ChunkedCall, WorkingMemoryDoesNotGrowWithTheNumberOfInputs) {
   ASSERT_GT(small, 0u);
   EXPECT_LT(big, small * 3 / 2);  // one batch of 6,000 would need ~10x
 }
+
+// A task's own rows (zero-shot: premise x label pairs) past 16,384 padded tokens run in groups of rows
+// padded alike: the scores are those of the labels scored one call each.
+TEST(ChunkedCall, ZeroShotRowsRunInGroupsWithTheSameScores) {
+  Pipeline p = pipeline("zero-shot-classification", fixtures::model("tiny-bert-nli"));
+  std::string premise;
+  for (int i = 0; i < 40; ++i) premise += i ? " the team played well in the final" : "the team played well in the final";
+  std::vector<std::string> labels;
+  for (int i = 0; i < 200; ++i) labels.push_back("topic " + std::to_string(i));  // ~128 tokens x 200 rows
+  ZeroShotClassificationOptions o{labels, "This example is {}.", true};
+  const auto all = p(premise, o).get<ZeroShotClassificationResult>().inputs.at(0);
+  ASSERT_EQ(all.labels.size(), labels.size());
+  for (size_t k = 0; k < all.labels.size(); k += 37) {
+    ZeroShotClassificationOptions one{{all.labels[k]}, "This example is {}.", true};
+    const auto alone = p(premise, one).get<ZeroShotClassificationResult>().inputs.at(0);
+    EXPECT_NEAR(alone.scores.at(0), all.scores[k], 1e-5) << all.labels[k];
+  }
+}
