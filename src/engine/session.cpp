@@ -162,6 +162,9 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
   impl_->path = model_file;
   core::require_regular_file(model_file, "ONNX model file");
   check_intra_op_threads(options.intra_op_threads, "SessionOptions.intra_op_threads");
+  // A load our allocator refused (the budget, or a test's injected fault) is that, not a damaged model.
+  const uint64_t refused_before = allocator_stats().refused;
+  const auto refused = [&] { return allocator_stats().refused > refused_before; };
   try {
     Ort::SessionOptions so;
     so.SetGraphOptimizationLevel(engine::to_onnx_level(options.optimization));
@@ -187,7 +190,7 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
     try {
       create();
     } catch (const Ort::Exception&) {
-      if (!impl_->prepared.rebuild) throw;
+      if (!impl_->prepared.rebuild || refused()) throw;
       impl_->prepared = impl_->prepared.rebuild();  // a damaged cache entry: written again, loaded once more
       create();
     }
@@ -201,6 +204,7 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
                                         impl_->session.GetOutputTypeInfo(i)));
     }
   } catch (const Ort::Exception& e) {
+    if (refused()) throw BudgetExceededError("loading " + model_file.string() + " was refused by the memory limit: " + last_refusal());
     throw ModelLoadError("cannot load ONNX model " + model_file.string() + ": " + e.what());
   }
 }

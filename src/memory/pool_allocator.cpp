@@ -1,5 +1,7 @@
 #include "memory/pool_allocator.hpp"
 
+#include "memory/fault_injection.hpp"
+
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -84,6 +86,14 @@ void* PoolAllocator::reserve(size_t size) {
 }
 
 bool PoolAllocator::over_limit_locked(size_t size) {
+  if (fault_nth_ && ++fault_seen_ % fault_nth_ == 0 && (fault_every_ || fault_seen_ == fault_nth_)) {
+    ++stats_.refused;
+    ++faults_;
+    refusal_ = "injected fault: allocation " + std::to_string(fault_seen_) + " (" + std::to_string(size) +
+               " bytes) refused by the test's fault injection";
+    if (!fault_every_) fault_nth_ = 0;
+    return true;
+  }
   const uint64_t limit = options_.limit_bytes;
   if (limit == 0 || stats_.in_use + size <= limit) return false;
   ++stats_.refused;
@@ -343,9 +353,30 @@ void PoolAllocator::reaper_loop() {
   }
 }
 
+void PoolAllocator::inject_fault(uint64_t nth, bool every) {
+  std::lock_guard lock(mu_);
+  fault_nth_ = nth;
+  fault_every_ = every;
+  fault_seen_ = 0;
+}
+
+uint64_t PoolAllocator::injected_faults() const {
+  std::lock_guard lock(mu_);
+  return faults_;
+}
+
+void inject_allocation_fault(uint64_t nth, bool every) { pool().inject_fault(nth, every); }
+uint64_t injected_allocation_faults() { return pool().injected_faults(); }
+
 PoolAllocator& pool() {
   static PoolAllocator* instance = [] {
     auto* p = new PoolAllocator;  // leaked on purpose, see the header
+    // A process worker's child under a fault-injection test (fault_injection.hpp).
+    if (const char* v = std::getenv("TRANSFORMERS_INJECT_ALLOCATION_FAULT")) {
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(v, &end, 10);
+      if (n > 0) p->inject_fault(n, end && std::string_view(end) == "/every");
+    }
     // A/B switch for unchanged programs (benchmarks): TRANSFORMERS_ALLOCATOR=ort keeps ONNX Runtime's arena.
     if (const char* v = std::getenv("TRANSFORMERS_ALLOCATOR"); v && std::string_view(v) == "ort") {
       AllocatorOptions o;

@@ -52,6 +52,9 @@ class PoolAllocator {
   AllocatorStats stats() const;
   void reset_peak();
   std::string last_refusal() const;
+  // fault_injection.hpp
+  void inject_fault(uint64_t nth, bool every);
+  uint64_t injected_faults() const;
   OwnerMemory owner(uint64_t id) const;
   std::vector<OwnerMemory> owners() const;
 
@@ -116,6 +119,9 @@ class PoolAllocator {
   uint64_t next_owner_ = 1;
   AllocatorStats stats_;
   std::string refusal_;  // why the last over-limit allocation was refused
+  // Fault injection (tests): refuse allocation number fault_nth_ counted from arming (every: each nth).
+  uint64_t fault_nth_ = 0, fault_seen_ = 0, faults_ = 0;
+  bool fault_every_ = false;
   Clock::time_point next_expiry_ = Clock::time_point::max();
   // Background reaper: started when something is first kept under `deferred`.
   std::condition_variable reaper_cv_;
