@@ -3,16 +3,25 @@
 # (address + undefined sanitizers, libFuzzer). Seeds come from the committed fixtures.
 #   scripts/fuzz.sh --list               the targets, one per line
 #   scripts/fuzz.sh TARGET SECONDS       builds what it needs and fuzzes TARGET for SECONDS
+#   scripts/fuzz.sh --all SECONDS        every target in turn, SECONDS each (CI's short pass)
 # A crash leaves its input as build-fuzz/crash-* (libFuzzer's own naming) and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol fuzz_call_options)
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${targets[@]}"; exit 0; fi
-[ $# -eq 2 ] || { echo "usage: scripts/fuzz.sh --list | TARGET SECONDS" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: scripts/fuzz.sh --list | TARGET SECONDS | --all SECONDS" >&2; exit 2; }
+if [ "$1" = "--all" ]; then
+  mkdir -p build-fuzz
+  for t in "${targets[@]}"; do
+    echo "[fuzz] $t, $2 s"
+    if ! bash "$0" "$t" "$2" > "build-fuzz/$t.log" 2>&1; then tail -40 "build-fuzz/$t.log"; exit 1; fi
+    tail -1 "build-fuzz/$t.log"
+  done
+  exit 0
+fi
 target=$1 seconds=$2
 printf '%s\n' "${targets[@]}" | grep -qx "$target" || { echo "unknown target $target (scripts/fuzz.sh --list)" >&2; exit 2; }
-command -v clang++ >/dev/null || { echo "clang++ missing: apt-get install clang libfuzzer-14-dev" >&2; exit 1; }
-bash scripts/setup.sh >/dev/null
+bash scripts/setup.sh --fuzz-tools >/dev/null
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DTRANSFORMERS_SANITIZE=fuzzer-no-link,address,undefined -DTRANSFORMERS_FUZZ=ON \
       -DTRANSFORMERS_BUILD_TESTS=OFF -DTRANSFORMERS_BUILD_BENCH=OFF >/dev/null

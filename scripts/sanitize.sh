@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
-# Builds with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included) into build-asan/
-# and runs the tests. Not part of CI's pass/fail path (it takes several minutes on 2 cores).
-#   scripts/sanitize.sh [ctest -R regex]     default: every test
+# The test suite under sanitizers (docs/testing.md), run by CI beside the normal suite.
+#   scripts/sanitize.sh [ctest -R regex]          AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
+#                                                 included), every test, in build-asan/
+#   scripts/sanitize.sh --thread [ctest -R regex] ThreadSanitizer, the concurrent tests (workers, pool,
+#                                                 batcher, manager), in build-tsan/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if [ "${1:-}" = "--thread" ]; then
+  shift
+  # What runs threads of ours: the worker, pool and batcher tests and the manager's; process workers need the
+  # CLI (their child) built the same way.
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=thread \
+        -DTRANSFORMERS_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-tsan -j"$(nproc)" --target transformers-cpp workers_thread_worker_test workers_worker_pool_test \
+        workers_dynamic_batcher_test workers_every_task_test runtime_tests
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tools/sanitizers/tsan.supp"
+  ctest --test-dir build-tsan --output-on-failure -j"$(nproc)" \
+        -R "${1:-^(ThreadWorker|WorkerPool|DynamicBatcher|EveryTask|PipelineManager)\.}"
+  exit 0
+fi
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=address,undefined \
       -DTRANSFORMERS_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$(nproc)"

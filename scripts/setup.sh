@@ -21,6 +21,8 @@ ORT_DIR=third_party/onnxruntime
 APT_PACKAGES=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
               nlohmann-json3-dev libcli11-dev libutf8proc-dev libpcre2-dev nodejs npm
               python3-onnx python3-numpy)   # python3-*: tools/use_lite/convert.py (the default model)
+# `setup.sh --fuzz-tools` (scripts/fuzz.sh, CI's sanitizer phase): clang and libFuzzer too.
+if [ "${1:-}" = "--fuzz-tools" ]; then APT_PACKAGES+=(clang libfuzzer-14-dev); fi
 
 log() { printf '[setup] %s\n' "$*"; }
 

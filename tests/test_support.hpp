@@ -15,15 +15,16 @@
 
 #include "transformers/error.hpp"
 
-// AddressSanitizer's shadow memory and quarantine (freed memory is held back on purpose) make RSS say
-// nothing about release behaviour; scripts/sanitize.sh runs RSS tests for memory errors only.
+// AddressSanitizer's and ThreadSanitizer's shadow memory (and ASan's quarantine, which holds freed memory
+// back on purpose) make RSS say nothing about release behaviour; scripts/sanitize.sh runs RSS tests for
+// memory errors and races only.
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TRANSFORMERS_TEST_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TRANSFORMERS_TEST_SANITIZED 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__) || defined(TRANSFORMERS_TEST_ASAN)
-#define SKIP_RSS_UNDER_ASAN() GTEST_SKIP() << "RSS assertions are meaningless under AddressSanitizer"
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(TRANSFORMERS_TEST_SANITIZED)
+#define SKIP_RSS_UNDER_ASAN() GTEST_SKIP() << "RSS assertions are meaningless under a sanitizer's shadow memory"
 #else
 #define SKIP_RSS_UNDER_ASAN() (void)0
 #endif
