@@ -11,7 +11,7 @@ if [ "${1:-}" = "--thread" ]; then
   shift
   # What runs threads of ours: the worker, pool and batcher tests and the manager's; process workers need the
   # CLI (their child) built the same way.
-  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=thread \
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O1 -DTRANSFORMERS_SANITIZE=thread \
         -DTRANSFORMERS_BUILD_BENCH=OFF >/dev/null
   cmake --build build-tsan -j"$(nproc)" --target transformers-cpp workers_thread_worker_test workers_worker_pool_test \
         workers_dynamic_batcher_test workers_every_task_test runtime_tests
@@ -20,7 +20,7 @@ if [ "${1:-}" = "--thread" ]; then
         -R "${1:-^(ThreadWorker|WorkerPool|DynamicBatcher|EveryTask|PipelineManager)\.}"
   exit 0
 fi
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=address,undefined \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O1 -DTRANSFORMERS_SANITIZE=address,undefined \
       -DTRANSFORMERS_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_odr_violation=0

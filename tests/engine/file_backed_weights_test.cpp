@@ -50,17 +50,26 @@ SessionOptions cached_in(const fs::path& cache, bool file_backed = true) {
 }
 
 // Runs every int64 input as [1, 8] token-like data; returns every output.
+// Eight tokens through any fixture graph: ids (small enough for every fixture's vocabulary), a mask of ones,
+// zero token types, positions 0..7, and for a decoder's past_key_values an empty past (batch 1, length 0).
 std::vector<OutputTensor> run_tokens(const Session& s) {
-  std::vector<std::vector<int64_t>> data;
+  std::vector<std::vector<int64_t>> ints;
   std::vector<InputTensor> in;
-  const std::vector<int64_t> dims{1, 8};
+  ints.reserve(s.inputs().size());
+  static const float kNoData = 0;
   for (const auto& i : s.inputs()) {
-    if (i.name.find("mask") != std::string::npos) data.push_back(std::vector<int64_t>(8, 1));
-    else if (i.name.find("type") != std::string::npos) data.push_back(std::vector<int64_t>(8, 0));
-    else data.push_back({101, 2023, 3185, 2001, 2307, 999, 1012, 102});
-  }
-  for (size_t k = 0; k < s.inputs().size(); ++k) {
-    in.push_back({s.inputs()[k].name, ElementType::int64, dims, data[k].data(), 8 * sizeof(int64_t)});
+    if (i.type == ElementType::float32) {  // past_key_values.*: [batch, heads, past, head_dim], past = 0
+      std::vector<int64_t> dims = i.dims;
+      for (size_t d = 0; d < dims.size(); ++d)
+        if (dims[d] < 0) dims[d] = d == 0 ? 1 : 0;
+      in.push_back({i.name, ElementType::float32, dims, &kNoData, 0});
+      continue;
+    }
+    if (i.name.find("mask") != std::string::npos) ints.push_back(std::vector<int64_t>(8, 1));
+    else if (i.name.find("type") != std::string::npos) ints.push_back(std::vector<int64_t>(8, 0));
+    else if (i.name.find("position") != std::string::npos) ints.push_back({0, 1, 2, 3, 4, 5, 6, 7});
+    else ints.push_back({101, 1023, 1185, 1001, 1307, 999, 1012, 102});
+    in.push_back({i.name, ElementType::int64, {1, 8}, ints.back().data(), 8 * sizeof(int64_t)});
   }
   return s.run(in);
 }
