@@ -78,10 +78,7 @@ JsValue transformers_js_json(const FillMaskResult& r, bool batched_input) {
       a.push_back(JsValue{{"score", c.score}, {"token", c.token}, {"token_str", c.token_str}, {"sequence", c.sequence}});
     return a;
   };
-  if (!batched_input) return list(r.inputs.at(0));
-  JsValue out = JsValue::array();
-  for (const auto& items : r.inputs) out.push_back(list(items));
-  return out;
+  return per_input(r.inputs, batched_input, list);
 }
 }  // namespace pipelines
 

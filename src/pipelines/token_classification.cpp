@@ -244,10 +244,7 @@ JsValue transformers_js_json(const TokenClassificationResult& r, bool batched_in
     }
     return a;
   };
-  if (!batched_input) return list(r.inputs.at(0));
-  JsValue out = JsValue::array();
-  for (const auto& items : r.inputs) out.push_back(list(items));
-  return out;
+  return per_input(r.inputs, batched_input, list);
 }
 }  // namespace pipelines
 

@@ -110,14 +110,11 @@ class ZeroShotPipeline final : public Pipeline::Impl {
 
 namespace pipelines {
 JsValue transformers_js_json(const ZeroShotClassificationResult& r, bool batched_input) {
-  JsValue out = JsValue::array();
-  for (const auto& item : r.inputs) {
+  return per_input(r.inputs, batched_input, [](const ZeroShotClassification& item) {
     JsValue scores = JsValue::array();
     for (float s : item.scores) scores.push_back(s);
-    out.push_back(JsValue{{"sequence", item.sequence}, {"labels", item.labels}, {"scores", std::move(scores)}});
-  }
-  if (!batched_input) return out.empty() ? JsValue() : out.at(0);
-  return out;
+    return JsValue{{"sequence", item.sequence}, {"labels", item.labels}, {"scores", std::move(scores)}};
+  });
 }
 }  // namespace pipelines
 

@@ -329,19 +329,21 @@ def run_case(case):
     return outs if isinstance(case["input"], list) else outs[0]
 
 
+def same(a, b):
+    """JSON values equal, floats within 1e-12 (what --check accepts of a re-run; shared with qa_windows_ref.py)."""
+    if isinstance(a, float) or isinstance(b, float):
+        return abs(a - b) <= 1e-12
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
 def check(path):
     cases = [c for c in json.loads(Path(path).read_text(encoding="utf-8"))["cases"]
              if c.get("reference") == "aggregation_ref.py"]
     bad = 0
-
-    def same(a, b):
-        if isinstance(a, float) or isinstance(b, float):
-            return abs(a - b) <= 1e-12
-        if isinstance(a, list):
-            return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-        if isinstance(a, dict):
-            return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return a == b
 
     for c in cases:
         if not same(run_case(c), c["output"]):

@@ -56,7 +56,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from aggregation_ref import MODELS, BertTokenizer  # noqa: E402
+from aggregation_ref import MODELS, BertTokenizer, same  # noqa: E402
 
 
 def fail(msg):
@@ -209,15 +209,6 @@ def check(path):
     cases = [c for c in json.loads(Path(path).read_text(encoding="utf-8"))["cases"]
              if c.get("reference") == "qa_windows_ref.py"]
     bad = 0
-
-    def same(a, b):
-        if isinstance(a, float) or isinstance(b, float):
-            return abs(a - b) <= 1e-12
-        if isinstance(a, list):
-            return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-        if isinstance(a, dict):
-            return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return a == b
 
     for c in cases:
         if not same(run_case(c)["output"], c["output"]):
