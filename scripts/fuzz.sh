@@ -7,7 +7,7 @@
 # A crash leaves its input as build-fuzz/crash-* (libFuzzer's own naming) and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol fuzz_call_options)
+targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol fuzz_call_options fuzz_tokenizer_config)
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${targets[@]}"; exit 0; fi
 [ $# -eq 2 ] || { echo "usage: scripts/fuzz.sh --list | TARGET SECONDS | --all SECONDS" >&2; exit 2; }
 if [ "$1" = "--all" ]; then
@@ -34,6 +34,8 @@ case "$target" in
   fuzz_onnx_model) cp tests/fixtures/models/int-outputs.onnx "$corpus/seed0.onnx"
                    cp tests/fixtures/models/tiny-bert-sentiment/onnx/model_quantized.onnx "$corpus/seed1.onnx" ;;
   fuzz_worker_protocol) printf '\001\001\000\000\000' > "$corpus/seed0" ;;
+  fuzz_tokenizer_config) i=0; for f in tests/fixtures/models/*/tokenizer_config.json tests/fixtures/tokenizers/*/tokenizer_config.json; do
+                           cp "$f" "$corpus/seed$i.json"; i=$((i + 1)); done ;;
   # Seeds: the options of the golden cases (a task byte, then the JSON).
   fuzz_call_options) i=0; for o in '{"top_k":null}' '{"pooling":"mean","normalize":true}' \
                         '{"aggregation_strategy":"simple","ignore_labels":["O"]}' '{"top_k":3}' \
@@ -43,5 +45,11 @@ esac
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$PWD/tools/sanitizers/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The committed dictionaries: JSON structure and keys, or the ONNX protobuf tags (fuzz/dicts/).
+case "$target" in
+  fuzz_onnx_model) dict=$PWD/fuzz/dicts/onnx.dict ;;
+  fuzz_worker_protocol) dict= ;;
+  *) dict=$PWD/fuzz/dicts/json.dict ;;
+esac
 cd build-fuzz
-"fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 "corpus/$target"
+"fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 ${dict:+-dict="$dict"} "corpus/$target"
