@@ -21,6 +21,13 @@ class QuestionAnswering final : public Pipeline::Impl {
     require_output("start_logits");
     require_output("end_logits");
     sep_id_ = tokenizer->special_token_id("sep_token");
+    // What the post-processor adds to a pair ([CLS] [SEP] [SEP] for BERT), counted once: doc_stride's room.
+    EncodeOptions bare;
+    bare.add_special_tokens = false;
+    EncodeOptions with_special;
+    const size_t pair = tokenizer->encode_pair("a", "b", with_special).ids.size();
+    const size_t texts = tokenizer->encode("a", bare).ids.size() + tokenizer->encode("b", bare).ids.size();
+    pair_special_tokens_ = pair > texts ? pair - texts : 0;
   }
 
   Output run(const PipelineInputs& inputs, bool batched_input, const CallOptions& call_options) override {
@@ -115,11 +122,7 @@ class QuestionAnswering final : public Pipeline::Impl {
     bare.truncation = false;
     bare.add_special_tokens = false;
     const size_t question_tokens = tokenizer->encode(question, bare).ids.size();
-    EncodeOptions whole = bare;
-    whole.add_special_tokens = true;
-    // [CLS] [SEP] [SEP] for BERT: what the pair adds to its two texts.
-    const size_t special = tokenizer->encode_pair(question, context, whole).ids.size() - question_tokens -
-                           tokenizer->encode(context, bare).ids.size();
+    const size_t special = pair_special_tokens_;
     const size_t stride = static_cast<size_t>(*options.doc_stride);
     if (question_tokens + special + stride >= limit) {
       throw InvalidInputError("question-answering: the question takes " + std::to_string(question_tokens) +
@@ -192,6 +195,7 @@ class QuestionAnswering final : public Pipeline::Impl {
   }
 
   std::optional<int64_t> sep_id_;
+  size_t pair_special_tokens_ = 0;
 };
 
 }  // namespace
