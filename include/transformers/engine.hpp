@@ -123,6 +123,16 @@ struct OutputTensor {
   size_t element_count() const;
 };
 
+// A caller-owned buffer a graph output is written into (ONNX Runtime's I/O binding): generation's KV cache
+// and logits, so that a step allocates and copies nothing for them.
+struct OutputBuffer {
+  std::string_view name;
+  ElementType type;
+  std::vector<int64_t> dims;  // the output's exact shape for this run
+  void* data;
+  size_t byte_size;  // capacity; at least the shape's size
+};
+
 class Session {
  public:
   // Throws ModelLoadError naming the file when it is missing or not a valid graph.
@@ -142,6 +152,9 @@ class Session {
   // output_names empty = every output.
   std::vector<OutputTensor> run(std::span<const InputTensor> inputs,
                                 const std::vector<std::string>& output_names = {}) const;
+  // The same validation, then ONNX Runtime writes the named outputs into the caller's buffers (other outputs
+  // are not produced). InvalidInputError for a buffer that does not fit the graph's output.
+  void run_into(std::span<const InputTensor> inputs, std::span<const OutputBuffer> outputs) const;
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -15,7 +16,9 @@
 #include "transformers/tasks/feature_extraction.hpp"
 #include "transformers/tasks/fill_mask.hpp"
 #include "transformers/tasks/question_answering.hpp"
+#include "transformers/tasks/text2text_generation.hpp"
 #include "transformers/tasks/text_classification.hpp"
+#include "transformers/tasks/text_generation.hpp"
 #include "transformers/tasks/token_classification.hpp"
 #include "transformers/tasks/zero_shot_classification.hpp"
 #include "transformers/tensor.hpp"
@@ -36,11 +39,13 @@ struct PipelineOptions {
 // std::monostate for the task's defaults. Options of another task are an InvalidInputError naming both.
 using CallOptions = std::variant<std::monostate, TextClassificationOptions, FeatureExtractionOptions,
                                  TokenClassificationOptions, FillMaskOptions, QuestionAnsweringOptions,
-                                 ZeroShotClassificationOptions>;
+                                 ZeroShotClassificationOptions, TextGenerationOptions, Text2TextGenerationOptions,
+                                 TranslationOptions, SummarizationOptions>;
 
 // What a call returns: the task's result type.
 using TaskResult = std::variant<TextClassificationResult, FeatureExtractionResult, TokenClassificationResult,
-                            FillMaskResult, QuestionAnsweringResult, ZeroShotClassificationResult>;
+                            FillMaskResult, QuestionAnsweringResult, ZeroShotClassificationResult,
+                            TextGenerationResult, Text2TextGenerationResult, TranslationResult, SummarizationResult>;
 
 // Two texts given to the model as one input: text-classification's {text, text_pair} (cross-encoders,
 // rerankers) and question-answering's question (text) and context (text_pair), as Transformers.js
@@ -95,10 +100,24 @@ class Output {
 struct PipelineInputs {
   std::vector<std::string> texts;
   std::vector<std::string> text_pairs;
-  size_t size() const { return texts.size(); }
+  // text-generation: chats instead of texts (rendered with the tokenizer's chat template).
+  std::vector<Chat> chats;
+  size_t size() const { return chats.empty() ? texts.size() : chats.size(); }
   bool pairs() const { return !text_pairs.empty(); }
   bool operator==(const PipelineInputs&) const = default;
 };
+
+// Streaming of generation tasks: newly decodable text of one input after a generated token, as
+// Transformers.js' TextStreamer gives it (the prompt skipped, special tokens skipped; never a piece that ends
+// inside an unfinished UTF-8 sequence), and a last piece with `end` set for each input. Returning false stops
+// generation (the call returns what it generated so far). An exception thrown here fails that call; the
+// pipeline stays usable.
+struct StreamChunk {
+  size_t input = 0;  // which input of the call
+  std::string text;
+  bool end = false;
+};
+using StreamCallback = std::function<bool(const StreamChunk&)>;
 
 // What a pipeline costs in memory, as the pipeline manager accounts it (docs/memory.md).
 struct PipelineFootprint {
@@ -125,6 +144,11 @@ class Pipeline {
   Output operator()(const std::vector<TextPair>& inputs, const CallOptions& options = {}) const;
   // Any call: `batched` says whether the caller passed a list (one input otherwise).
   Output call(const PipelineInputs& inputs, bool batched, const CallOptions& options = {}) const;
+  // text-generation with chat input (the tokenizer's chat_template, add_generation_prompt).
+  Output operator()(const Chat& chat, const CallOptions& options = {}) const;
+  Output operator()(const std::vector<Chat>& chats, const CallOptions& options = {}) const;
+  // A generation call that streams its text (InvalidInputError for a task that does not generate).
+  Output stream(const PipelineInputs& inputs, bool batched, const CallOptions& options, const StreamCallback& on_text) const;
   // The call as JSON, Transformers.js-shaped, for programs that receive it as text (a server, a script):
   // inputs a string or a list of strings, {"text", "text_pair"} or a list of them, question-answering's
   // {"question", "context"} (both strings, or both lists of one length); options an object of the task's

@@ -22,7 +22,8 @@ std::vector<Flag> run_flags() {
                              {"batch-size", "N", "stdin lines per call (default 32)"},
                              {"text-pair", "T2", "each TEXT with T2 as a sentence pair (text-classification)"},
                              {"question", "Q", "question-answering: the question"},
-                             {"context", "C", "question-answering: the context"}};
+                             {"context", "C", "question-answering: the context"},
+                             {"stream", "", "generation tasks: print the text as it is generated"}};
   std::map<std::string, std::vector<std::string>> tasks_of;  // flag -> the tasks that read it
   std::map<std::string, std::string> kind_of;
   for (const auto& task : supported_tasks()) {
@@ -55,7 +56,8 @@ const std::vector<Command>& commands() {
        "  per input line). question-answering takes --question and --context. Task options are each task's\n"
        "  option fields (top_k -> --top-k; lists comma-separated); one of another task is an error.\n"
        "  tasks: text-classification (sentiment-analysis), feature-extraction (embeddings), token-classification\n"
-       "  (ner), fill-mask, question-answering, zero-shot-classification\n",
+       "  (ner), fill-mask, question-answering, zero-shot-classification, text-generation, text2text-generation,\n"
+       "  translation, summarization\n",
        run_command},
       {"inspect", "DIR", {kJson}, "  config summary, files and sizes, ONNX inputs/outputs and opset\n", inspect_command},
       {"bench", "<task>",

@@ -42,7 +42,8 @@ inline std::string flag_of(const std::string& field) {
 inline std::pair<std::set<std::string>, std::set<std::string>> task_option_flags() {
   std::set<std::string> values, booleans;
   for (const auto& task : supported_tasks())
-    for (const auto& [field, kind] : task_option_fields(task)) (kind == "boolean" ? booleans : values).insert(flag_of(field));
+    for (const auto& [field, kind] : task_option_fields(task))
+      (kind == "boolean" || kind == "boolean or null" ? booleans : values).insert(flag_of(field));
   return {values, booleans};
 }
 
@@ -65,24 +66,65 @@ inline CallOptions call_options(const Args& args, const std::string& task) {
   for (const auto& [field, kind] : fields) {
     const std::string flag = flag_of(field);
     if (!args.has(flag)) continue;
-    if (kind == "boolean") {
+    if (kind == "boolean" || kind == "boolean or null") {
       j[field] = true;
       continue;
     }
     const std::string v = *args.get(flag);
     const bool nullable = kind.size() > 8 && kind.compare(kind.size() - 8, 8, " or null") == 0;
     const std::string base = nullable ? kind.substr(0, kind.size() - 8) : kind;
-    if (nullable && base == "integer" && v == "all") {
+    const auto number = [&](const std::string& text) -> nlohmann::json {
+      size_t used = 0;
+      double d = 0;
+      try {
+        d = std::stod(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != text.size() || text.empty()) throw InvalidInputError("--" + flag + " takes a number, got '" + text + "'");
+      return d;
+    };
+    const auto integers = [&](const std::string& text) {
+      nlohmann::json items = nlohmann::json::array();
+      size_t start = 0;
+      for (size_t comma; (comma = text.find(',', start)) != std::string::npos; start = comma + 1)
+        items.push_back(text.substr(start, comma - start));
+      if (!text.empty()) items.push_back(text.substr(start));
+      return items;
+    };
+    if (nullable && v == "null") {
+      j[field] = nullptr;
+    } else if (nullable && base == "integer" && v == "all") {
       j[field] = nullptr;
     } else if (base == "integer") {
       j[field] = args.get_int(flag, 0);
+    } else if (base == "number") {
+      j[field] = number(v);
+    } else if (base == "integer or list of integers" || base == "list of integers" ||
+               base.rfind("list of lists", 0) == 0) {
+      // Token ids: "5", "5,7", or (lists of lists) the JSON itself: --bad-words-ids '[[5],[7,8]]'.
+      if (!v.empty() && v[0] == '[') {
+        j[field] = nlohmann::json::parse(v, nullptr, false);
+        if (j[field].is_discarded()) throw InvalidInputError("--" + flag + " takes JSON here, got '" + v + "'");
+      } else {
+        nlohmann::json ids = nlohmann::json::array();
+        for (const auto& item : integers(v)) {
+          const std::string text = item.get<std::string>();
+          size_t used = 0;
+          long long id = 0;
+          try {
+            id = std::stoll(text, &used);
+          } catch (const std::exception&) {
+            used = 0;
+          }
+          if (used != text.size() || text.empty())
+            throw InvalidInputError("--" + flag + " takes token ids (5 or 5,7), got '" + v + "'");
+          ids.push_back(id);
+        }
+        j[field] = base == "integer or list of integers" && ids.size() == 1 ? ids[0] : ids;
+      }
     } else if (base.rfind("list of", 0) == 0) {
-      nlohmann::json items = nlohmann::json::array();
-      size_t start = 0;
-      for (size_t comma; (comma = v.find(',', start)) != std::string::npos; start = comma + 1) items.push_back(v.substr(start, comma - start));
-      items.push_back(v.substr(start));
-      if (v.empty()) items = nlohmann::json::array();
-      j[field] = items;
+      j[field] = integers(v);
     } else {
       j[field] = v;
     }

@@ -50,6 +50,11 @@ void print_human(const Output& out, const std::vector<std::string>& texts) {
               for (const auto& a : entry)
                 std::printf("  %.6f  %s  [%lld, %lld)\n", a.score, a.answer.c_str(), static_cast<long long>(a.start),
                             static_cast<long long>(a.end));
+            } else if constexpr (std::is_same_v<R, TextGenerationResult>) {
+              for (const auto& g : entry) std::printf("  %s\n", g.generated_text.c_str());
+            } else if constexpr (std::is_same_v<R, Text2TextGenerationResult> || std::is_same_v<R, TranslationResult> ||
+                                 std::is_same_v<R, SummarizationResult>) {
+              for (const auto& text : entry) std::printf("  %s\n", text.c_str());
             } else {
               for (size_t k = 0; k < entry.labels.size(); ++k)
                 std::printf("  %-20s %.6f\n", entry.labels[k].c_str(), entry.scores[k]);
@@ -136,7 +141,17 @@ int run_command(const Args& args) {
   }
   if (!inputs.texts.empty()) {  // one call, exactly as the library gives it
     Pipeline p = pipeline(task, args.require("model"), load);
-    const Output out = p.call(inputs, inputs.size() > 1, options);
+    // --stream: each input's text as it is generated (on stdout; the result follows with --json).
+    const Output out = args.has("stream")
+                           ? p.stream(inputs, inputs.size() > 1, options,
+                                      [&](const StreamChunk& c) {
+                                        std::fputs(c.text.c_str(), stdout);
+                                        if (c.end) std::fputc('\n', stdout);
+                                        std::fflush(stdout);
+                                        return true;
+                                      })
+                           : p.call(inputs, inputs.size() > 1, options);
+    if (args.has("stream") && !json) return 0;
     const std::vector<std::string>& texts = inputs.texts;
     warn_truncated(out, p, "input", 1);
     if (json) std::printf("%s\n", out.to_json().c_str());

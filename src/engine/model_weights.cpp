@@ -202,11 +202,19 @@ PreparedModel serve_optimized(const optimized::Entry& entry, const fs::path& mod
     // Checked before an entry is written (never on a warm load): a graph ONNX Runtime's saved prepacked
     // weights would crash at run time loads as ONNX Runtime loads it, packing on the heap.
     std::vector<std::string> shared;
+    std::string control_flow;
     try {
       memory::MappedFile model(model_file);
       shared = onnx::prepacked_shared_initializers(model.bytes());
+      control_flow = onnx::control_flow_op(model.bytes());
     } catch (const std::exception&) {
       // Unreadable or malformed: ONNX Runtime's own load below names the problem.
+    }
+    if (!control_flow.empty()) {
+      record_fallback(model_file.string() + " has a '" + control_flow + "' node (subgraphs), which ONNX Runtime "
+                      "cannot load back from its saved optimized model; loaded without the optimized-model cache "
+                      "(prepacked weights on the heap)");
+      return PreparedModel{model_file, nullptr, nullptr, 0};
     }
     if (!shared.empty()) {
       record_fallback("the initializer '" + shared.front() + "' of " + model_file.string() +

@@ -255,6 +255,27 @@ int64_t ModelHeader::default_opset() const {
   return 0;
 }
 
+std::string control_flow_op(std::span<const std::byte> model) {
+  Reader r(model);
+  Field f;
+  while (r.next(f)) {
+    if (f.number != kModelGraph || f.wire != Wire::len) continue;
+    Reader g(f.payload);
+    Field gf;
+    while (g.next(gf)) {
+      if (gf.number != 1 || gf.wire != Wire::len) continue;  // GraphProto.node
+      Reader n(gf.payload);
+      Field nf;
+      while (n.next(nf)) {
+        if (nf.number != 4 || nf.wire != Wire::len) continue;  // NodeProto.op_type
+        const std::string op(reinterpret_cast<const char*>(nf.payload.data()), nf.payload.size());
+        if (op == "If" || op == "Loop" || op == "Scan") return op;
+      }
+    }
+  }
+  return "";
+}
+
 std::vector<std::string> prepacked_shared_initializers(std::span<const std::byte> model) {
   const auto text = [](std::span<const std::byte> b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); };
   std::set<std::string> initializers;

@@ -95,6 +95,12 @@ ModelScan scan_model(std::span<const std::byte> model);
 // serve them. Top-level graph only. Throws WireError on malformed input.
 std::vector<std::string> prepacked_shared_initializers(std::span<const std::byte> model);
 
+// The op type of the first top-level node with subgraphs (If, Loop, Scan: Optimum's merged decoders), or "".
+// ONNX Runtime 1.30 saves such graphs optimized with initializer names repeated across the subgraphs
+// ("initializer name is not unique" when loading them back), so the optimized-model cache must not serve
+// them either. Throws WireError on malformed input.
+std::string control_flow_op(std::span<const std::byte> model);
+
 struct ExternalRef {
   std::string location;
   uint64_t offset = 0, length = 0;

@@ -1,5 +1,6 @@
 #include <onnxruntime_cxx_api.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -224,22 +225,22 @@ bool Session::has_input(std::string_view name) const {
   return false;
 }
 
-std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
-                                       const std::vector<std::string>& output_names) const {
-  const Impl& s = *impl_;
-  const std::string where = " (model " + s.path.filename().string() + ")";
-  // Validate: every graph input given once, nothing extra, types, ranks, fixed dims and byte sizes.
-  std::vector<const InputTensor*> ordered(s.inputs.size(), nullptr);
+namespace {
+// Every graph input given once, nothing extra, types, ranks, fixed dims and byte sizes: the caller's inputs
+// in the graph's order. InvalidInputError naming the tensor.
+std::vector<const InputTensor*> ordered_inputs(const std::vector<TensorInfo>& graph_inputs,
+                                               std::span<const InputTensor> inputs, const std::string& where) {
+  std::vector<const InputTensor*> ordered(graph_inputs.size(), nullptr);
   for (const auto& in : inputs) {
     size_t k = 0;
-    while (k < s.inputs.size() && s.inputs[k].name != in.name) ++k;
-    if (k == s.inputs.size()) {
+    while (k < graph_inputs.size() && graph_inputs[k].name != in.name) ++k;
+    if (k == graph_inputs.size()) {
       std::string names;
-      for (const auto& i : s.inputs) names += (names.empty() ? "" : ", ") + i.name;
+      for (const auto& i : graph_inputs) names += (names.empty() ? "" : ", ") + i.name;
       throw InvalidInputError("unexpected input '" + std::string(in.name) + "'" + where + "; the graph takes: " + names);
     }
     if (ordered[k]) throw InvalidInputError("input '" + std::string(in.name) + "' given twice" + where);
-    const TensorInfo& want = s.inputs[k];
+    const TensorInfo& want = graph_inputs[k];
     if (in.type != want.type) {
       throw InvalidInputError("input '" + want.name + "' must be " + element_type_name(want.type) + ", got " +
                               element_type_name(in.type) + where);
@@ -264,9 +265,18 @@ std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
     ordered[k] = &in;
   }
   for (size_t k = 0; k < ordered.size(); ++k) {
-    if (!ordered[k]) throw InvalidInputError("missing input '" + s.inputs[k].name + "'" + where);
+    if (!ordered[k]) throw InvalidInputError("missing input '" + graph_inputs[k].name + "'" + where);
   }
 
+  return ordered;
+}
+}  // namespace
+
+std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
+                                       const std::vector<std::string>& output_names) const {
+  const Impl& s = *impl_;
+  const std::string where = " (model " + s.path.filename().string() + ")";
+  const std::vector<const InputTensor*> ordered = ordered_inputs(s.inputs, inputs, where);
   std::vector<Ort::Value> values;
   std::vector<const char*> in_names;
   values.reserve(ordered.size());
@@ -335,6 +345,53 @@ std::vector<OutputTensor> Session::run(std::span<const InputTensor> inputs,
     }
   }
   return out;
+}
+
+void Session::run_into(std::span<const InputTensor> inputs, std::span<const OutputBuffer> outputs) const {
+  const Impl& s = *impl_;
+  const std::string where = " (model " + s.path.filename().string() + ")";
+  const std::vector<const InputTensor*> ordered = ordered_inputs(s.inputs, inputs, where);
+  Ort::IoBinding binding(const_cast<Ort::Session&>(s.session));
+  for (size_t k = 0; k < ordered.size(); ++k) {
+    const InputTensor* in = ordered[k];
+    binding.BindInput(s.inputs[k].name.c_str(),
+                      Ort::Value::CreateTensor(s.cpu, const_cast<void*>(in->data), in->byte_size, in->dims.data(),
+                                               in->dims.size(), to_onnx(in->type)));
+  }
+  for (const auto& out : outputs) {
+    const TensorInfo* info = nullptr;
+    for (const auto& o : s.outputs)
+      if (o.name == out.name) info = &o;
+    if (!info) throw InvalidInputError("the graph has no output '" + std::string(out.name) + "'" + where);
+    size_t count = 1;
+    for (int64_t d : out.dims) count *= static_cast<size_t>(std::max<int64_t>(d, 0));
+    if (out.type != info->type || out.dims.size() != info->dims.size() || count * element_size(out.type) > out.byte_size)
+      throw InvalidInputError("output buffer '" + info->name + "' of shape " + dims_string(out.dims) + " (" +
+                              element_type_name(out.type) + ", " + std::to_string(out.byte_size) +
+                              " bytes) does not fit the graph's " + dims_string(info->dims) + " " +
+                              element_type_name(info->type) + where);
+    binding.BindOutput(info->name.c_str(), Ort::Value::CreateTensor(s.cpu, out.data, count * element_size(out.type),
+                                                                    out.dims.data(), out.dims.size(), to_onnx(out.type)));
+  }
+  engine::MemoryScope scope(s.memory_owner);
+  const uint64_t refused_before = allocator_stats().refused;
+  try {
+    const_cast<Ort::Session&>(s.session).Run(Ort::RunOptions{nullptr}, binding);
+  } catch (const Ort::Exception& e) {
+    if (allocator_stats().refused > refused_before) {
+      throw BudgetExceededError("inference refused by the memory limit" + where + ": " + last_refusal());
+    }
+    throw Error(std::string("inference failed") + where + ": " + e.what());
+  }
+  // A graph output ONNX Runtime could not write in place (a different shape than bound) would be a new
+  // tensor: refuse it rather than read a stale buffer.
+  std::vector<Ort::Value> produced = binding.GetOutputValues();
+  for (size_t i = 0; i < produced.size() && i < outputs.size(); ++i) {
+    if (produced[i].GetTensorRawData() != outputs[i].data)
+      throw Error("output '" + std::string(outputs[i].name) + "' was not written into its bound buffer (its shape " +
+                  dims_string(produced[i].GetTensorTypeAndShapeInfo().GetShape()) + " differs from the bound " +
+                  dims_string(outputs[i].dims) + ")" + where);
+  }
 }
 
 }  // namespace transformers

@@ -69,6 +69,26 @@ Output Pipeline::operator()(const std::vector<TextPair>& inputs, const CallOptio
   return call(in, true, options);
 }
 
+Output Pipeline::operator()(const Chat& chat, const CallOptions& options) const {
+  PipelineInputs in;
+  in.chats = {chat};
+  return call(in, false, options);
+}
+
+Output Pipeline::operator()(const std::vector<Chat>& chats, const CallOptions& options) const {
+  PipelineInputs in;
+  in.chats = chats;
+  return call(in, true, options);
+}
+
+Output Pipeline::stream(const PipelineInputs& inputs, bool batched, const CallOptions& options,
+                        const StreamCallback& on_text) const {
+  const pipelines::TaskSpec& spec = pipelines::task_spec(live_impl().task);
+  if (!spec.generates) throw InvalidInputError(std::string(spec.name) + " does not generate text: nothing to stream");
+  pipelines::ScopedStream scope(on_text ? &on_text : nullptr);
+  return call(inputs, batched, options);
+}
+
 CallOptions Pipeline::resolve_options(const CallOptions& options) const {
   return pipelines::resolve_options(pipelines::task_spec(live_impl().task), options);
 }
@@ -119,11 +139,16 @@ Output Pipeline::call(const PipelineInputs& inputs, bool batched, const CallOpti
   if (!inputs.pairs() && spec.inputs == pipelines::TaskInputs::pairs) {
     throw InvalidInputError(impl_->task + " takes pairs: TextPair{question, context} (CLI: --question Q --context C)");
   }
+  if (!inputs.chats.empty() && spec.name != "text-generation")
+    throw InvalidInputError(impl_->task + " takes texts, not chats");
+  if (!inputs.chats.empty() && !inputs.texts.empty())
+    throw InvalidInputError(impl_->task + ": a call takes texts or chats, not both");
   if (!batched && inputs.size() != 1)
     throw InvalidInputError(impl_->task + ": an unbatched call takes exactly one input, got " + std::to_string(inputs.size()));
   // Fewer inputs than this cannot pass kChunkTokens at the usual 512-token limit: no second tokenization.
   const size_t per_input = std::min(impl_->max_tokens, kChunkTokens);
-  if (!batched || per_input == 0 || inputs.size() <= kChunkTokens / per_input || !chunkable(resolved))
+  // Generation is never cut into chunks: its padding changes what the rows generate (Transformers.js pads once).
+  if (!batched || per_input == 0 || inputs.size() <= kChunkTokens / per_input || !chunkable(resolved) || spec.generates)
     return impl_->run(inputs, batched, resolved);
   EncodeOptions enc = impl_->encode_options();
   enc.padding = Padding::none;
@@ -200,6 +225,11 @@ PipelineFootprint Pipeline::footprint() const {
   f.weights_file = impl_->onnx_file;
   f.weight_bytes = model_weight_bytes(impl_->onnx_file);
   f.mapped_weight_bytes = std::min(impl_->session->mapped_weight_bytes(), f.weight_bytes);
+  if (impl_->decoder_session) {  // an encoder-decoder's two graphs count as one model
+    const uint64_t decoder_bytes = model_weight_bytes(impl_->decoder_file);
+    f.weight_bytes += decoder_bytes;
+    f.mapped_weight_bytes += std::min(impl_->decoder_session->mapped_weight_bytes(), decoder_bytes);
+  }
   f.private_bytes = f.weight_bytes - f.mapped_weight_bytes;
   return f;
 }

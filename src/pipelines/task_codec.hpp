@@ -33,6 +33,11 @@ template <class T>
 struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
+// A Setting<T> (std::optional<std::optional<T>>): absent = leave it to the model, null = cleared.
+template <class T>
+struct is_setting : std::false_type {};
+template <class T>
+struct is_setting<std::optional<std::optional<T>>> : std::true_type {};
 template <class T>
 struct is_vector : std::false_type {};
 template <class T>
@@ -70,7 +75,9 @@ inline std::string shown(const Json& j) {
 // What a field's JSON value must be, for help texts and errors.
 template <class T>
 std::string kind_of() {
-  if constexpr (is_optional<T>::value) return kind_of<typename T::value_type>() + " or null";
+  if constexpr (is_setting<T>::value) return kind_of<typename T::value_type::value_type>() + " or null";
+  else if constexpr (is_optional<T>::value) return kind_of<typename T::value_type>() + " or null";
+  else if constexpr (std::is_same_v<T, TokenIdList>) return "integer or list of integers";
   else if constexpr (std::is_same_v<T, bool>) return "boolean";
   else if constexpr (std::is_enum_v<T>) return "one of " + enum_choices<T>();
   else if constexpr (std::is_integral_v<T>) return "integer";
@@ -83,7 +90,9 @@ std::string kind_of() {
 
 template <class T>
 Json encode(const T& value) {
-  if constexpr (is_optional<T>::value) {
+  if constexpr (std::is_same_v<T, TokenIdList>) {
+    return value.ids;
+  } else if constexpr (is_optional<T>::value) {
     return value ? encode(*value) : Json(nullptr);
   } else if constexpr (std::is_enum_v<T>) {
     return std::string(enum_name(value));
@@ -102,14 +111,37 @@ Json encode(const T& value) {
   } else {
     static_assert(has_fields<T>::value, "a codec type lists its fields");
     Json o = Json::object();
-    T::fields(value, [&](const char* name, const auto& member) { o[name] = encode(member); });
+    T::fields(value, [&](const char* name, const auto& member) {
+      // A Setting left to the model is absent, not null (null clears it).
+      if constexpr (is_setting<std::remove_cvref_t<decltype(member)>>::value) {
+        if (!member) return;
+        o[name] = *member ? encode(**member) : Json(nullptr);
+      } else {
+        o[name] = encode(member);
+      }
+    });
     return o;
   }
 }
 
 template <class T>
 void decode(const Json& j, T& out, const std::string& where) {
-  if constexpr (is_optional<T>::value) {
+  if constexpr (is_setting<T>::value) {
+    if (j.is_null()) {
+      out.emplace(std::nullopt);  // given as null: cleared
+    } else {
+      typename T::value_type::value_type v{};
+      decode(j, v, where);
+      out.emplace(std::move(v));
+    }
+  } else if constexpr (std::is_same_v<T, TokenIdList>) {
+    if (j.is_number_integer()) {
+      out.ids = {0};
+      decode(j, out.ids[0], where);
+    } else {
+      decode(j, out.ids, where);
+    }
+  } else if constexpr (is_optional<T>::value) {
     if (j.is_null()) {
       out.reset();
     } else {

@@ -26,5 +26,9 @@ JsValue transformers_js_json(const TokenClassificationResult& r, bool batched_in
 JsValue transformers_js_json(const FillMaskResult& r, bool batched_input);
 JsValue transformers_js_json(const QuestionAnsweringResult& r, bool batched_input);
 JsValue transformers_js_json(const ZeroShotClassificationResult& r, bool batched_input);
+JsValue transformers_js_json(const TextGenerationResult& r, bool batched_input);
+JsValue transformers_js_json(const Text2TextGenerationResult& r, bool batched_input);
+JsValue transformers_js_json(const TranslationResult& r, bool batched_input);
+JsValue transformers_js_json(const SummarizationResult& r, bool batched_input);
 
 }  // namespace transformers::pipelines

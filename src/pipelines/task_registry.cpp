@@ -20,17 +20,25 @@ const std::vector<TaskSpec>& task_registry() {
   // Aliases as Transformers.js' TASK_ALIASES.
   static const std::vector<TaskSpec> tasks = {
       {"text-classification", {"sentiment-analysis"}, options_index<TextClassificationOptions>(),
-       result_index<TextClassificationResult>(), TaskInputs::texts_or_pairs, true, make_text_classification},
+       result_index<TextClassificationResult>(), TaskInputs::texts_or_pairs, true, false, make_text_classification},
       {"feature-extraction", {"embeddings"}, options_index<FeatureExtractionOptions>(),
-       result_index<FeatureExtractionResult>(), TaskInputs::texts, true, make_feature_extraction},
+       result_index<FeatureExtractionResult>(), TaskInputs::texts, true, false, make_feature_extraction},
       {"token-classification", {"ner"}, options_index<TokenClassificationOptions>(),
-       result_index<TokenClassificationResult>(), TaskInputs::texts, true, make_token_classification},
-      {"fill-mask", {}, options_index<FillMaskOptions>(), result_index<FillMaskResult>(), TaskInputs::texts, true,
+       result_index<TokenClassificationResult>(), TaskInputs::texts, true, false, make_token_classification},
+      {"fill-mask", {}, options_index<FillMaskOptions>(), result_index<FillMaskResult>(), TaskInputs::texts, true, false,
        make_fill_mask},
       {"question-answering", {}, options_index<QuestionAnsweringOptions>(), result_index<QuestionAnsweringResult>(),
-       TaskInputs::pairs, true, make_question_answering},
+       TaskInputs::pairs, true, false, make_question_answering},
       {"zero-shot-classification", {}, options_index<ZeroShotClassificationOptions>(),
-       result_index<ZeroShotClassificationResult>(), TaskInputs::texts, true, make_zero_shot_classification},
+       result_index<ZeroShotClassificationResult>(), TaskInputs::texts, true, false, make_zero_shot_classification},
+      {"text-generation", {}, options_index<TextGenerationOptions>(), result_index<TextGenerationResult>(),
+       TaskInputs::texts, false, true, make_text_generation},
+      {"text2text-generation", {}, options_index<Text2TextGenerationOptions>(),
+       result_index<Text2TextGenerationResult>(), TaskInputs::texts, false, true, make_text2text_generation},
+      {"translation", {}, options_index<TranslationOptions>(), result_index<TranslationResult>(), TaskInputs::texts,
+       false, true, make_translation},
+      {"summarization", {}, options_index<SummarizationOptions>(), result_index<SummarizationResult>(),
+       TaskInputs::texts, false, true, make_summarization},
   };
   return tasks;
 }
@@ -77,6 +85,13 @@ CallOptions resolve_options(const TaskSpec& task, const CallOptions& options) {
   }
   return options;
 }
+
+namespace {
+thread_local const StreamCallback* stream_callback = nullptr;
+}
+const StreamCallback* current_stream() { return stream_callback; }
+ScopedStream::ScopedStream(const StreamCallback* callback) : previous_(stream_callback) { stream_callback = callback; }
+ScopedStream::~ScopedStream() { stream_callback = previous_; }
 
 }  // namespace transformers::pipelines
 

@@ -25,6 +25,7 @@ struct TaskSpec {
   size_t result_index;   // the Result alternative its results are
   TaskInputs inputs;
   bool batches;  // the dynamic batcher may merge its calls (results are per input)
+  bool generates;  // a generation task (streams; its batches are never split or merged)
   std::unique_ptr<Pipeline::Impl> (*make)(const std::filesystem::path&, const PipelineOptions&);
 };
 
@@ -33,5 +34,18 @@ const std::vector<TaskSpec>& task_registry();
 const TaskSpec& task_spec(std::string_view name);
 // The task's options type with its defaults for std::monostate; InvalidInputError for another task's.
 CallOptions resolve_options(const TaskSpec& task, const CallOptions& options);
+
+// The stream callback of the generation call running on this thread (Pipeline::stream), or null.
+const StreamCallback* current_stream();
+class ScopedStream {
+ public:
+  explicit ScopedStream(const StreamCallback* callback);
+  ~ScopedStream();
+  ScopedStream(const ScopedStream&) = delete;
+  ScopedStream& operator=(const ScopedStream&) = delete;
+
+ private:
+  const StreamCallback* previous_;
+};
 
 }  // namespace transformers::pipelines

@@ -39,13 +39,14 @@ EncodeOptions Pipeline::Impl::encode_options() const {
   return enc;
 }
 
-Pipeline::Impl::Impl(std::string task_name, const std::filesystem::path& model, const PipelineOptions& options)
+Pipeline::Impl::Impl(std::string task_name, const std::filesystem::path& model, const PipelineOptions& options,
+                     const std::string& file_name)
     : task(std::move(task_name)), model_path(model) {
   ModelFolder folder(model);
   config = folder.config();
   ModelFileRequest request;
   request.dtype = options.dtype;
-  request.model_file_name = options.model_file_name;
+  request.model_file_name = file_name.empty() ? options.model_file_name : file_name;
   dtype = folder.resolve_dtype(request);
   onnx_file = folder.onnx_file(request);
   // The tokenizer (tens of ms of JSON for a 30k vocabulary) loads on another thread while ONNX Runtime
@@ -84,6 +85,7 @@ Pipeline::Impl::~Impl() { release(); }
 
 void Pipeline::Impl::release() {
   if (!memory_owner) return;
+  decoder_session.reset();
   session.reset();
   tokenizer.reset();
   live_pipelines::remove(this);

@@ -20,7 +20,10 @@ namespace transformers {
 inline constexpr size_t kChunkTokens = 16384;
 
 struct Pipeline::Impl {
-  Impl(std::string task, const std::filesystem::path& model, const PipelineOptions& options);
+  // `file_name`: the graph to load as `session` (onnx/<file_name><dtype suffix>.onnx); empty =
+  // options.model_file_name. Encoder-decoder pipelines load their encoder here and their decoder after.
+  Impl(std::string task, const std::filesystem::path& model, const PipelineOptions& options,
+       const std::string& file_name = {});
   virtual ~Impl();
   // Frees the session and tokenizer and gives their memory back per the release policy.
   void release();
@@ -58,6 +61,9 @@ struct Pipeline::Impl {
   ModelConfig config;
   std::optional<Tokenizer> tokenizer;
   std::optional<Session> session;
+  // Encoder-decoder pipelines: the decoder (`session` is the encoder); released with it.
+  std::optional<Session> decoder_session;
+  std::filesystem::path decoder_file;
   size_t max_tokens = 0;  // Pipeline::max_input_tokens()
   EncodeOptions encode_options() const;  // what forward() and token_counts() tokenize with
   bool disposed = false;
@@ -77,6 +83,11 @@ std::unique_ptr<Pipeline::Impl> make_token_classification(const std::filesystem:
 std::unique_ptr<Pipeline::Impl> make_fill_mask(const std::filesystem::path& model, const PipelineOptions& options);
 std::unique_ptr<Pipeline::Impl> make_question_answering(const std::filesystem::path& model,
                                                         const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_text_generation(const std::filesystem::path& model, const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_text2text_generation(const std::filesystem::path& model,
+                                                          const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_translation(const std::filesystem::path& model, const PipelineOptions& options);
+std::unique_ptr<Pipeline::Impl> make_summarization(const std::filesystem::path& model, const PipelineOptions& options);
 std::unique_ptr<Pipeline::Impl> make_zero_shot_classification(const std::filesystem::path& model,
                                                               const PipelineOptions& options);
 

@@ -1,0 +1,55 @@
+// A generation call's settings, resolved as Transformers.js resolves them: GenerationConfig's defaults, then
+// the fields of config.json it knows (its decoder/generator/text_config objects merged in first), then every
+// field of generation_config.json, then the pipeline's default (max_new_tokens 256), then the call's options.
+// Internal.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "transformers/tasks/generation_options.hpp"
+
+namespace transformers::generation {
+
+struct GenerationConfig {
+  std::optional<int64_t> max_length = 20;
+  std::optional<int64_t> max_new_tokens;
+  int64_t min_length = 0;
+  std::optional<int64_t> min_new_tokens;
+  bool do_sample = false;
+  double temperature = 1.0;
+  int64_t top_k = 50;
+  double top_p = 1.0;
+  std::optional<uint64_t> seed;
+  int64_t num_beams = 1;
+  double length_penalty = 1.0;
+  bool early_stopping = false;
+  int64_t num_return_sequences = 1;
+  double repetition_penalty = 1.0;
+  int64_t no_repeat_ngram_size = 0;
+  std::optional<std::vector<std::vector<int64_t>>> bad_words_ids;
+  std::optional<int64_t> forced_bos_token_id;
+  std::optional<std::vector<int64_t>> forced_eos_token_id;
+  std::optional<std::vector<int64_t>> suppress_tokens;
+  std::optional<std::vector<int64_t>> begin_suppress_tokens;
+  std::optional<std::vector<int64_t>> eos_token_id;
+  std::optional<int64_t> pad_token_id;
+  std::optional<int64_t> bos_token_id;
+  std::optional<int64_t> decoder_start_token_id;
+  std::vector<std::string> stop_strings;
+  std::optional<double> max_time;
+};
+
+// The model's part, read once at load: config.json (required) and generation_config.json (optional, may be
+// absent). ModelLoadError naming the file and the field for a value of the wrong type.
+GenerationConfig model_generation_config(const std::filesystem::path& config_json,
+                                         const std::filesystem::path& generation_config_json);
+// The call's part over the model's (a Setting left unset keeps the model's value, a cleared one removes it),
+// after the pipeline's default max_new_tokens. InvalidInputError naming an option out of its range.
+GenerationConfig with_call_options(GenerationConfig config, const GenerationOptions& options,
+                                   std::optional<int64_t> pipeline_max_new_tokens = 256);
+
+}  // namespace transformers::generation

@@ -1,0 +1,83 @@
+#include "generation/kv_cache.hpp"
+
+#include <cstring>
+#include <utility>
+
+#include "memory/pool_allocator.hpp"
+#include "transformers/error.hpp"
+
+namespace transformers::generation {
+
+OwnedBuffer::OwnedBuffer(size_t bytes, uint64_t owner, const char* what) : bytes_(bytes) {
+  const uint64_t previous = memory::current_owner();
+  memory::set_current_owner(owner);
+  // Never a null buffer, even for 0 bytes: ONNX Runtime gets a valid pointer for an empty tensor.
+  data_ = memory::pool().allocate(bytes ? bytes : memory::kAlignment);
+  memory::set_current_owner(previous);
+  if (!data_)
+    throw BudgetExceededError(std::string("generation: the ") + what + " (" + std::to_string(bytes) +
+                              " bytes) was refused by the memory limit: " + memory::pool().last_refusal());
+}
+OwnedBuffer::OwnedBuffer(OwnedBuffer&& o) noexcept
+    : data_(std::exchange(o.data_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
+OwnedBuffer& OwnedBuffer::operator=(OwnedBuffer&& o) noexcept {
+  if (this != &o) {
+    if (data_) memory::pool().deallocate(data_);
+    data_ = std::exchange(o.data_, nullptr);
+    bytes_ = std::exchange(o.bytes_, 0);
+  }
+  return *this;
+}
+OwnedBuffer::~OwnedBuffer() {
+  if (data_) memory::pool().deallocate(data_);
+}
+
+KvCache::KvCache(std::vector<CacheTensorSpec> specs, size_t batch, uint64_t owner) : batch_(batch), owner_(owner) {
+  for (auto& s : specs) tensors_.push_back(Tensor{std::move(s), {}, {}, {}, {}});
+}
+
+void KvCache::reserve(size_t tokens) {
+  if (tokens <= capacity_) return;
+  const size_t capacity = capacity_ == 0 ? tokens : std::max(tokens, capacity_ * 2);
+  for (auto& t : tensors_) {
+    const size_t bytes = batch_ * static_cast<size_t>(t.spec.heads * t.spec.head_dim) * capacity * sizeof(float);
+    OwnedBuffer past(bytes, owner_, "key/value cache");
+    OwnedBuffer present(bytes, owner_, "key/value cache");
+    // The past is compact [batch, heads, length, head_dim]: its bytes are a prefix, whatever the capacity.
+    if (length_) std::memcpy(past.data(), t.past.data(), batch_ * t.spec.heads * t.spec.head_dim * length_ * sizeof(float));
+    t.past = std::move(past);
+    t.present = std::move(present);
+  }
+  capacity_ = capacity;
+}
+
+void KvCache::bind(std::vector<InputTensor>& inputs, std::vector<OutputBuffer>& outputs, size_t new_tokens) {
+  reserve(length_ + new_tokens);
+  for (auto& t : tensors_) {
+    const auto b = static_cast<int64_t>(batch_);
+    t.past_dims = {b, t.spec.heads, static_cast<int64_t>(length_), t.spec.head_dim};
+    t.present_dims = {b, t.spec.heads, static_cast<int64_t>(length_ + new_tokens), t.spec.head_dim};
+    const size_t row = batch_ * static_cast<size_t>(t.spec.heads * t.spec.head_dim) * sizeof(float);
+    inputs.push_back({t.spec.past, ElementType::float32, t.past_dims, t.past.data(), row * length_});
+    outputs.push_back({t.spec.present, ElementType::float32, t.present_dims, t.present.data(), t.present.bytes()});
+  }
+}
+
+void KvCache::advance(size_t new_tokens) {
+  for (auto& t : tensors_) std::swap(t.past, t.present);
+  length_ += new_tokens;
+}
+
+uint64_t KvCache::bytes() const {
+  uint64_t n = 0;
+  for (const auto& t : tensors_) n += t.past.bytes() + t.present.bytes();
+  return n;
+}
+
+uint64_t KvCache::bytes_per_token() const {
+  uint64_t n = 0;
+  for (const auto& t : tensors_) n += batch_ * static_cast<uint64_t>(t.spec.heads * t.spec.head_dim) * sizeof(float);
+  return n;
+}
+
+}  // namespace transformers::generation

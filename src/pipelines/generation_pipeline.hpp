@@ -1,0 +1,51 @@
+// What the generating pipelines share (text-generation, text2text-generation, translation, summarization):
+// the decoder (and encoder), the model's generation settings, the generation call with streaming and stop
+// strings. Internal.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generation/generation_config.hpp"
+#include "generation/generator.hpp"
+#include "pipelines/text_pipeline.hpp"
+
+namespace transformers::pipelines {
+
+class GenerationPipeline : public Pipeline::Impl {
+ public:
+  // Decoder-only: onnx/<model_file_name>.onnx. Encoder-decoder: onnx/encoder_model.onnx (the Impl's session)
+  // and onnx/decoder_model_merged.onnx, each with the dtype's suffix.
+  GenerationPipeline(std::string task, const std::filesystem::path& model, const PipelineOptions& options,
+                     bool encoder_decoder);
+
+ protected:
+  // The call's settings over the model's (the pipelines' max_new_tokens 256 first).
+  generation::GenerationConfig call_config(const GenerationOptions& options) const;
+
+  struct Generated {
+    generation::GenerationOutput output;
+    // Per row: the decoded text of its whole sequence (special tokens skipped) and, with stop strings, the
+    // byte where the first stop string begins in it (searched after `search_from` bytes).
+    std::vector<std::string> texts;
+  };
+  // Runs generation on a batch; streams through the call's StreamCallback (current_stream()) and stops at
+  // stop strings. `search_from`: per row, the bytes of its decoded text that are prompt (stop strings are
+  // looked for after them).
+  Generated generate(const generation::TokenBatch& batch, const generation::GenerationConfig& config,
+                     const std::vector<size_t>& search_from);
+
+  generation::GenerationModel model;
+  generation::GenerationConfig model_config;
+  nlohmann::json tokenizer_config = nlohmann::json::object();  // tokenizer_config.json ({} when absent)
+  nlohmann::json model_json = nlohmann::json::object();        // config.json
+};
+
+// UTF-16 code units of `text` (JavaScript's string length), and the byte offset where the first `units`
+// code units end: Transformers.js cuts decoded text by JavaScript string lengths.
+size_t utf16_length(std::string_view text);
+size_t utf16_offset(std::string_view text, size_t units);
+
+}  // namespace transformers::pipelines
