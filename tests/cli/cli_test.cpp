@@ -48,9 +48,9 @@ TEST(Cli, RunReadsLinesFromStdinAsJsonLines) {
 }
 
 TEST(Cli, UnknownTaskExitsWithUsageErrorListingTasks) {
-  const Result r = run_cli("run summarization --model " + kSentiment + " hi");
+  const Result r = run_cli("run image-classification --model " + kSentiment + " hi");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("unknown task 'summarization'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unknown task 'image-classification'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("feature-extraction"), std::string::npos) << r.out;
 }
 

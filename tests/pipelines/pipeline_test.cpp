@@ -23,8 +23,8 @@ std::filesystem::path testing_model_multilabel() { return fixtures::model("tiny-
 }  // namespace
 
 TEST(Pipeline, UnknownTaskListsTheKnownOnes) {
-  const auto msg = message_of<InvalidInputError>([] { pipeline("text-generation", kSentiment); });
-  EXPECT_NE(msg.find("unknown task 'text-generation'"), std::string::npos) << msg;
+  const auto msg = message_of<InvalidInputError>([] { pipeline("image-classification", kSentiment); });
+  EXPECT_NE(msg.find("unknown task 'image-classification'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("text-classification"), std::string::npos) << msg;
   EXPECT_NE(msg.find("feature-extraction"), std::string::npos) << msg;
 }

@@ -107,8 +107,8 @@ TEST(ThreadWorker, ErrorsArriveThroughTheFutureWithTheirTypeAndTheWorkerGoesOn) 
   auto w = thread_worker();
   auto missing = w->submit(call("text-classification", "no-such-model", {"x"}));
   EXPECT_NE(error_of<ModelLoadError>(missing).find("no-such-model"), std::string::npos);
-  auto task = w->submit(call("translation", "tiny-bert-sentiment", {"x"}));
-  EXPECT_NE(error_of<InvalidInputError>(task).find("unknown task 'translation'"), std::string::npos);
+  auto task = w->submit(call("image-classification", "tiny-bert-sentiment", {"x"}));
+  EXPECT_NE(error_of<InvalidInputError>(task).find("unknown task 'image-classification'"), std::string::npos);
   auto utf8 = w->submit(call("text-classification", "tiny-bert-sentiment", {std::string("bad \xff byte")}));
   EXPECT_NE(error_of<InvalidInputError>(utf8), "(no exception)");
   auto empty = w->submit(call("text-classification", "tiny-bert-sentiment", {}));
