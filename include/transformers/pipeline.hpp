@@ -86,13 +86,20 @@ class Output {
   // returns no such field); the CLI warns on stderr.
   const std::vector<size_t>& truncated_inputs() const { return truncated_; }
   void set_truncated_inputs(std::vector<size_t> inputs) { truncated_ = std::move(inputs); }
-  bool operator==(const Output&) const = default;
+  // Generation tasks: what the call measured (prefill, steps, cache); unset for the others.
+  const std::optional<GenerationStats>& generation_stats() const { return generation_stats_; }
+  void set_generation_stats(GenerationStats stats) { generation_stats_ = std::move(stats); }
+  // Equal results (measurements are not compared).
+  bool operator==(const Output& o) const {
+    return result_ == o.result_ && truncated_ == o.truncated_ && batched_input_ == o.batched_input_;
+  }
 
  private:
   [[noreturn]] void wrong_kind(size_t wanted) const;
   TaskResult result_;
   std::vector<size_t> truncated_;
   bool batched_input_ = false;
+  std::optional<GenerationStats> generation_stats_;
 };
 
 // The inputs of one call as every layer carries them: texts, and for pair inputs their second texts

@@ -39,6 +39,7 @@ class Args {
 int run_command(const Args& args);
 int inspect_command(const Args& args);
 int bench_command(const Args& args);
+int bench_generation(const Args& args, const std::string& task);  // bench of a generation task
 int mem_command(const Args& args);
 int similarity_command(const Args& args);
 int cache_command(const Args& args);

@@ -34,6 +34,8 @@ double percentile(std::vector<double> v, double p) {
 int bench_command(const Args& args) {
   if (args.positionals().size() != 1) throw InvalidInputError("bench: give exactly one <task>");
   const std::string task = args.positionals()[0];
+  for (const char* t : {"text-generation", "text2text-generation", "translation", "summarization"})
+    if (canonical_task(task) == t) return bench_generation(args, canonical_task(task));
   const std::string model = args.require("model");
   const int batch = args.get_int("batch", 1), seq_requested = args.get_int("seq", 16), runs = args.get_int("runs", 50);
   const int warmup = args.get_int("warmup", 3), threads = args.get_int("threads", 0);

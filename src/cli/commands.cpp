@@ -68,9 +68,11 @@ const std::vector<Command>& commands() {
         {"warmup", "W", "untimed calls first (default 3)"},
         {"pooling", "P", "feature-extraction pooling (default mean)"},
         {"no-normalize", "", "feature-extraction without normalize"},
-        {"loads", "N", "loads of the model timed (default 1)"}},
+        {"loads", "N", "loads of the model timed (default 1)"},
+        {"new-tokens", "N", "generation tasks: tokens generated per call (default 64; --seq default 64, --runs 5)"}},
        "  input: B copies of \"hello\" repeated to S tokens (counted by the tokenizer; the count the model saw\n"
-       "  is reported); feature-extraction defaults to mean pooling + normalize\n",
+       "  is reported); feature-extraction defaults to mean pooling + normalize; generation tasks report time to\n"
+       "  first token, per-token p50/p90, tokens/s, cache bytes per token and allocations per step\n",
        bench_command},
       {"similarity", "QUERY SENTENCE...",
        {kModel, kDtype, kThreads, kModelFileName, kJson, {"pooling", "P", "mean (default), cls or last_token"}},

@@ -225,10 +225,11 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
   }
 
   // Buffers of the whole call, from our allocator (charged to the pipeline).
-  KvCache cache(model.self_cache, batch, owner);
-  KvCache cross(model.cross_cache, batch, owner);
-  constexpr size_t kInitialTokens = 256;  // beyond the prompt; then the cache doubles
-  cache.reserve(std::min(max_length, input_length + kInitialTokens));
+  KvCache cache(model.self_cache, batch, owner, max_length);
+  KvCache cross(model.cross_cache, batch, owner, input.length);
+  // Sized once for the longest the call may reach: the budget refuses a call that cannot fit before it
+  // starts, nothing is copied to grow, and pages never written (an early eos) never become resident.
+  cache.reserve(max_length);
   const size_t vocab = model.vocab;
   // Decoder-only attention mask [batch, past + new] and positions, rebuilt in place each step.
   std::vector<int64_t> mask, step_ids, positions;
@@ -332,7 +333,7 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
     out.stats.steps = step + 1;
 
     if (on_step && !on_step(new_tokens)) {
-      out.stats.cancelled = true;
+      out.stats.stopped = true;
       break;
     }
     // Transformers.js: stop when every row is done at once (max length reached, or its last token an eos).

@@ -49,13 +49,6 @@ struct TokenBatch {
 // what it has). Exceptions propagate: the call fails, its memory is freed.
 using StepCallback = std::function<bool(std::span<const int64_t> new_tokens)>;
 
-struct GenerationStats {
-  size_t steps = 0;
-  double prefill_ms = 0, total_ms = 0;
-  std::vector<double> step_ms;  // every step after the prefill
-  uint64_t cache_bytes = 0, cache_bytes_per_token = 0;
-  bool cancelled = false, timed_out = false;
-};
 
 struct GenerationOutput {
   // Per row: the decoder's whole sequence (decoder-only: prompt with its padding, then generated tokens;

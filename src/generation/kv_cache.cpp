@@ -1,5 +1,6 @@
 #include "generation/kv_cache.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -32,13 +33,14 @@ OwnedBuffer::~OwnedBuffer() {
   if (data_) memory::pool().deallocate(data_);
 }
 
-KvCache::KvCache(std::vector<CacheTensorSpec> specs, size_t batch, uint64_t owner) : batch_(batch), owner_(owner) {
+KvCache::KvCache(std::vector<CacheTensorSpec> specs, size_t batch, uint64_t owner, size_t max_tokens)
+    : batch_(batch), max_tokens_(max_tokens), owner_(owner) {
   for (auto& s : specs) tensors_.push_back(Tensor{std::move(s), {}, {}, {}, {}});
 }
 
 void KvCache::reserve(size_t tokens) {
   if (tokens <= capacity_) return;
-  const size_t capacity = capacity_ == 0 ? tokens : std::max(tokens, capacity_ * 2);
+  const size_t capacity = capacity_ == 0 ? tokens : std::max(tokens, std::min(capacity_ * 2, max_tokens_));
   for (auto& t : tensors_) {
     const size_t bytes = batch_ * static_cast<size_t>(t.spec.heads * t.spec.head_dim) * capacity * sizeof(float);
     OwnedBuffer past(bytes, owner_, "key/value cache");

@@ -47,7 +47,9 @@ class Text2Text final : public pipelines::GenerationPipeline {
     Result result;
     result.inputs.resize(inputs.size());
     for (size_t r = 0; r < g.texts.size(); ++r) result.inputs[r].push_back(std::move(g.texts[r]));
-    return Output(std::move(result), batched_input);
+    Output out(std::move(result), batched_input);
+    out.set_generation_stats(std::move(g.output.stats));
+    return out;
   }
 };
 

@@ -78,7 +78,9 @@ class TextGeneration final : public pipelines::GenerationPipeline {
       out.generated_text = std::move(text);
       result.inputs[r].push_back(std::move(out));
     }
-    return Output(std::move(result), batched_input);
+    Output out(std::move(result), batched_input);
+    out.set_generation_stats(std::move(g.output.stats));
+    return out;
   }
 };
 

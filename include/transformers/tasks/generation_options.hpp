@@ -101,4 +101,16 @@ struct GenerationOptions {
   }
 };
 
+// What one generation call measured: Output::generation_stats(). Not part of to_json(), not carried by
+// workers.
+struct GenerationStats {
+  size_t steps = 0;  // runs of the decoder = tokens generated per row
+  double prefill_ms = 0, total_ms = 0;
+  std::vector<double> step_ms;  // every step after the prefill
+  uint64_t cache_bytes = 0;            // the key/value cache's buffers at the end of the call
+  uint64_t cache_bytes_per_token = 0;  // one position of every cache tensor, whole batch
+  bool stopped = false;    // by the stream callback or stop strings, before max length / eos
+  bool timed_out = false;  // max_time
+};
+
 }  // namespace transformers
