@@ -92,7 +92,11 @@ inline CallOptions call_options(const Args& args, const std::string& task) {
       if (!text.empty()) items.push_back(text.substr(start));
       return items;
     };
-    if (nullable && v == "null") {
+    if (base == "boolean or never") {
+      if (v != "true" && v != "false" && v != "never")
+        throw InvalidInputError("--" + flag + " takes true, false or never, got '" + v + "'");
+      j[field] = v == "never" ? nlohmann::json("never") : nlohmann::json(v == "true");
+    } else if (nullable && v == "null") {
       j[field] = nullptr;
     } else if (nullable && base == "integer" && v == "all") {
       j[field] = nullptr;

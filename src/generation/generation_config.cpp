@@ -74,7 +74,10 @@ void assign(GenerationConfig& g, const Json& object, const Reader& r) {
     else if (k == "top_p") g.top_p = null ? defaults.top_p : r.number(k, v);
     else if (k == "num_beams") g.num_beams = null ? 1 : r.integer(k, v);
     else if (k == "length_penalty") g.length_penalty = null ? defaults.length_penalty : r.number(k, v);
-    else if (k == "early_stopping") g.early_stopping = !null && (v.is_string() ? v.get<std::string>() != "never" : r.boolean(k, v));
+    else if (k == "early_stopping") {
+      g.early_stopping_never = v.is_string() && v.get<std::string>() == "never";
+      g.early_stopping = !null && !g.early_stopping_never && r.boolean(k, v);
+    }
     else if (k == "num_return_sequences") g.num_return_sequences = null ? 1 : r.integer(k, v);
     else if (k == "repetition_penalty") g.repetition_penalty = null ? 1.0 : r.number(k, v);
     else if (k == "no_repeat_ngram_size") g.no_repeat_ngram_size = null ? 0 : r.integer(k, v);
@@ -144,7 +147,10 @@ GenerationConfig with_call_options(GenerationConfig g, const GenerationOptions& 
   take(o.top_p, [&](const auto& v) { g.top_p = v.value_or(1.0); });
   take(o.num_beams, [&](const auto& v) { g.num_beams = v.value_or(1); });
   take(o.length_penalty, [&](const auto& v) { g.length_penalty = v.value_or(1.0); });
-  take(o.early_stopping, [&](const auto& v) { g.early_stopping = v.value_or(false); });
+  take(o.early_stopping, [&](const auto& v) {
+    g.early_stopping = v == EarlyStopping::yes;
+    g.early_stopping_never = v == EarlyStopping::never;
+  });
   take(o.num_return_sequences, [&](const auto& v) { g.num_return_sequences = v.value_or(1); });
   take(o.repetition_penalty, [&](const auto& v) { g.repetition_penalty = v.value_or(1.0); });
   take(o.no_repeat_ngram_size, [&](const auto& v) { g.no_repeat_ngram_size = v.value_or(0); });

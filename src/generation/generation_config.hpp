@@ -27,6 +27,7 @@ struct GenerationConfig {
   int64_t num_beams = 1;
   double length_penalty = 1.0;
   bool early_stopping = false;
+  bool early_stopping_never = false;  // early_stopping "never"
   int64_t num_return_sequences = 1;
   double repetition_penalty = 1.0;
   int64_t no_repeat_ngram_size = 0;

@@ -55,6 +55,9 @@ struct GenerationOutput {
   // encoder-decoder: decoder start token, then generated tokens), as Transformers.js' generate() returns it.
   std::vector<std::vector<int64_t>> sequences;
   size_t prompt_length = 0;  // tokens before the generated ones
+  // Beam search: num_return_sequences sequences per input row (row i's at [i * R, (i + 1) * R)), best
+  // first, and each one's score (sum of log-probabilities / generated length ^ length_penalty).
+  std::vector<double> scores;
   GenerationStats stats;
 };
 

@@ -70,6 +70,18 @@ void KvCache::advance(size_t new_tokens) {
   length_ += new_tokens;
 }
 
+void KvCache::reorder(std::span<const size_t> sources) {
+  bool identity = true;
+  for (size_t r = 0; r < sources.size(); ++r) identity = identity && sources[r] == r;
+  if (identity) return;
+  for (auto& t : tensors_) {
+    const size_t row = static_cast<size_t>(t.spec.heads * t.spec.head_dim) * length_;
+    for (size_t r = 0; r < batch_; ++r)
+      std::memcpy(t.present.as<float>() + r * row, t.past.as<float>() + sources[r] * row, row * sizeof(float));
+    std::swap(t.past, t.present);
+  }
+}
+
 uint64_t KvCache::bytes() const {
   uint64_t n = 0;
   for (const auto& t : tensors_) n += t.past.bytes() + t.present.bytes();

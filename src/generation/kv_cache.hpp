@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,8 @@ class KvCache {
   void bind(std::vector<InputTensor>& inputs, std::vector<OutputBuffer>& outputs, size_t new_tokens);
   // After a step that wrote `new_tokens` positions: the present becomes the past.
   void advance(size_t new_tokens);
+  // Beam search: row r of the cache becomes (a copy of) row sources[r], through the spare buffer.
+  void reorder(std::span<const size_t> sources);
   uint64_t bytes() const;            // held now (both buffers of every tensor)
   uint64_t bytes_per_token() const;  // one position of every tensor, for the whole batch
 

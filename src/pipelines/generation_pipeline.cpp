@@ -51,6 +51,11 @@ GenerationPipeline::Generated GenerationPipeline::generate(const generation::Tok
                                                            const std::vector<size_t>& search_from) {
   const StreamCallback* stream = current_stream();
   const size_t rows = batch.batch;
+  const bool beams = config.num_beams > 1 && !(config.do_sample && config.temperature != 0.0);
+  if (beams && stream)
+    throw InvalidInputError(task + ": streaming with beam search is not supported (the best beam is known only at the end)");
+  if (beams && !config.stop_strings.empty())
+    throw InvalidInputError(task + ": stop_strings with beam search is not supported");
   std::vector<generation::TextStreamer> streamers;
   if (stream)
     for (size_t r = 0; r < rows; ++r) streamers.emplace_back(*tokenizer);
@@ -85,9 +90,11 @@ GenerationPipeline::Generated GenerationPipeline::generate(const generation::Tok
   g.output = generation::generate(model, batch, config, memory_owner, on_step);
   if (stream)
     for (size_t r = 0; r < rows; ++r) (*stream)(StreamChunk{r, stopped[r] ? "" : streamers[r].end(), true});
-  g.texts.reserve(rows);
-  for (size_t r = 0; r < rows; ++r) {
-    std::string text = tokenizer->decode(g.output.sequences[r], true);
+  g.texts.reserve(g.output.sequences.size());
+  const size_t per_input = std::max<size_t>(1, g.output.sequences.size() / std::max<size_t>(1, rows));
+  for (size_t s = 0; s < g.output.sequences.size(); ++s) {
+    const size_t r = s / per_input;
+    std::string text = tokenizer->decode(g.output.sequences[s], true);
     if (watch_stops) {  // the text ends before the first stop string of the new text
       const size_t from = r < search_from.size() ? std::min(search_from[r], text.size()) : 0;
       size_t cut = std::string::npos;
@@ -96,6 +103,7 @@ GenerationPipeline::Generated GenerationPipeline::generate(const generation::Tok
     }
     g.texts.push_back(std::move(text));
   }
+  g.per_input = per_input;
   return g;
 }
 

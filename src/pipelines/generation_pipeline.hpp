@@ -27,9 +27,10 @@ class GenerationPipeline : public Pipeline::Impl {
 
   struct Generated {
     generation::GenerationOutput output;
-    // Per row: the decoded text of its whole sequence (special tokens skipped) and, with stop strings, the
-    // byte where the first stop string begins in it (searched after `search_from` bytes).
+    // Per sequence (one per row; beam search: num_return_sequences per row, row after row): the decoded text
+    // of its whole sequence (special tokens skipped), cut before the first stop string of its new text.
     std::vector<std::string> texts;
+    size_t per_input = 1;  // sequences per input row
   };
   // Runs generation on a batch; streams through the call's StreamCallback (current_stream()) and stops at
   // stop strings. `search_from`: per row, the bytes of its decoded text that are prompt (stop strings are

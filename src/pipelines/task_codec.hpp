@@ -78,6 +78,7 @@ std::string kind_of() {
   if constexpr (is_setting<T>::value) return kind_of<typename T::value_type::value_type>() + " or null";
   else if constexpr (is_optional<T>::value) return kind_of<typename T::value_type>() + " or null";
   else if constexpr (std::is_same_v<T, TokenIdList>) return "integer or list of integers";
+  else if constexpr (std::is_same_v<T, EarlyStopping>) return "boolean or never";
   else if constexpr (std::is_same_v<T, bool>) return "boolean";
   else if constexpr (std::is_enum_v<T>) return "one of " + enum_choices<T>();
   else if constexpr (std::is_integral_v<T>) return "integer";
@@ -92,6 +93,8 @@ template <class T>
 Json encode(const T& value) {
   if constexpr (std::is_same_v<T, TokenIdList>) {
     return value.ids;
+  } else if constexpr (std::is_same_v<T, EarlyStopping>) {
+    return value == EarlyStopping::never ? Json("never") : Json(value == EarlyStopping::yes);
   } else if constexpr (is_optional<T>::value) {
     return value ? encode(*value) : Json(nullptr);
   } else if constexpr (std::is_enum_v<T>) {
@@ -134,6 +137,10 @@ void decode(const Json& j, T& out, const std::string& where) {
       decode(j, v, where);
       out.emplace(std::move(v));
     }
+  } else if constexpr (std::is_same_v<T, EarlyStopping>) {
+    if (j.is_boolean()) out = j.get<bool>() ? EarlyStopping::yes : EarlyStopping::no;
+    else if (j == "never") out = EarlyStopping::never;
+    else fail(where, "expected true, false or \"never\", got " + shown(j));
   } else if constexpr (std::is_same_v<T, TokenIdList>) {
     if (j.is_number_integer()) {
       out.ids = {0};

@@ -46,7 +46,7 @@ class Text2Text final : public pipelines::GenerationPipeline {
     Generated g = generate(batch, config, {});
     Result result;
     result.inputs.resize(inputs.size());
-    for (size_t r = 0; r < g.texts.size(); ++r) result.inputs[r].push_back(std::move(g.texts[r]));
+    for (size_t s = 0; s < g.texts.size(); ++s) result.inputs[s / g.per_input].push_back(std::move(g.texts[s]));
     Output out(std::move(result), batched_input);
     out.set_generation_stats(std::move(g.output.stats));
     return out;

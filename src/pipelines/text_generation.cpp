@@ -66,8 +66,9 @@ class TextGeneration final : public pipelines::GenerationPipeline {
 
     TextGenerationResult result;
     result.inputs.resize(inputs.size());
-    for (size_t r = 0; r < g.texts.size(); ++r) {
-      std::string text = std::move(g.texts[r]);
+    for (size_t s = 0; s < g.texts.size(); ++s) {
+      const size_t r = s / g.per_input;
+      std::string text = std::move(g.texts[s]);
       // Transformers.js slices the decoded sequence by the decoded prompt's JavaScript length.
       if (!full_text && longest > 0) text = text.substr(pipelines::utf16_offset(text, prompt_units[r]));
       GeneratedText out;

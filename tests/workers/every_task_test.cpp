@@ -58,6 +58,8 @@ void make_distinct(T& v, int salt) {
     else v = distinct<typename T::value_type>(salt);
   } else if constexpr (std::is_same_v<T, bool>) {
     v = !v;
+  } else if constexpr (std::is_same_v<T, tf::EarlyStopping>) {
+    v = v == tf::EarlyStopping::never ? tf::EarlyStopping::yes : tf::EarlyStopping::never;
   } else if constexpr (std::is_enum_v<T>) {
     for (const auto& [value, name] : tf::EnumNames<T>::values)
       if (value != v) {

@@ -31,6 +31,9 @@ struct TokenIdList {
   bool operator==(const TokenIdList&) const = default;
 };
 
+// Beam search's early_stopping: JSON false, true or "never", as Hugging Face transformers takes it.
+enum class EarlyStopping { no, yes, never };
+
 struct GenerationOptions {
   // Length. The pipelines' default is max_new_tokens 256, which wins over max_length; max_length counts only
   // with max_new_tokens cleared (null), as in Transformers.js.
@@ -49,7 +52,7 @@ struct GenerationOptions {
   // Beam search (Transformers.js 4.3.1 has none; semantics of Hugging Face transformers, docs/generation.md).
   Setting<int> num_beams;
   Setting<double> length_penalty;
-  Setting<bool> early_stopping;
+  Setting<EarlyStopping> early_stopping;
   Setting<int> num_return_sequences;
   // Logits processors.
   Setting<double> repetition_penalty;
