@@ -82,6 +82,11 @@ struct WorkerCall {
   std::vector<std::string> text_pairs;  // empty, or one per input (TextPair inputs: QA, sentence pairs)
   bool batched = true;
   CallOptions call_options;
+  std::vector<Chat> chats;  // text-generation: chats instead of inputs
+  // Generation tasks: the text as it is generated (Pipeline::stream's callback; returning false stops the
+  // call). It runs on the worker's thread (thread workers) or the host's reader thread (process workers),
+  // never concurrently with itself for one call; an exception it throws fails the call.
+  StreamCallback on_text;
 };
 
 struct WorkerStats {

@@ -174,9 +174,27 @@ class ProcessWorker final : public Worker {
     Pending p;
     p.expect = proto::MessageType::result;
     p.is_call = true;
-    p.on_reply = [this, promise](const proto::Frame& f) {
+    // Streamed calls: the callback's exception (if it threw) fails the call when its result arrives.
+    auto callback_error = std::make_shared<std::exception_ptr>();
+    if (call.on_text) {
+      p.on_chunk = [on_text = call.on_text, callback_error](const StreamChunk& chunk) {
+        if (*callback_error) return false;
+        try {
+          return on_text(chunk);
+        } catch (...) {
+          *callback_error = std::current_exception();
+          return false;
+        }
+      };
+    }
+    p.on_reply = [this, promise, callback_error](const proto::Frame& f) {
       auto result = proto::decode_result(f.payload());
       pipelines_loaded_ = result.pipelines;
+      if (*callback_error) {
+        ++calls_failed_;
+        promise->set_exception(*callback_error);
+        return;
+      }
       ++calls_completed_;
       promise->set_value(std::move(result.output));
     };
@@ -258,6 +276,7 @@ class ProcessWorker final : public Worker {
     bool is_call = false;
     std::function<void(const proto::Frame&)> on_reply;  // may throw ProtocolError (bad payload)
     std::function<void(std::exception_ptr)> on_fail;
+    std::function<bool(const StreamChunk&)> on_chunk;  // streamed calls; false = ask the child to stop
   };
 
   // Registers the answer's handler, then sends. A worker that has ended fails the request at once.
@@ -337,6 +356,27 @@ class ProcessWorker final : public Worker {
       return;
     }
     if (type == proto::MessageType::bye) return;
+    if (type == proto::MessageType::stream_chunk) {  // a piece of a call still in flight
+      std::function<bool(const StreamChunk&)> on_chunk;
+      {
+        std::lock_guard lock(mu_);
+        auto it = pending_.find(frame.header.request_id);
+        if (it == pending_.end() || !it->second.on_chunk)
+          throw ProtocolError("a stream_chunk for request " + std::to_string(frame.header.request_id) +
+                              ", which is not a streamed call in flight");
+        on_chunk = it->second.on_chunk;
+      }
+      if (!on_chunk(proto::decode_stream_chunk(frame.payload()))) {
+        std::lock_guard w(write_mu_);
+        try {
+          proto::send_frame(child_.socket, proto::MessageType::cancel, frame.header.request_id, {},
+                            options_.shared_memory_threshold);
+        } catch (const std::exception&) {
+          // The child is gone: the reader sees it and fails the call.
+        }
+      }
+      return;
+    }
     if (type == proto::MessageType::error && frame.header.request_id == 0) {
       const auto e = proto::decode_error(frame.payload());
       throw ProtocolError("the worker refused our bytes: " + e.message);

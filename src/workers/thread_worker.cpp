@@ -88,7 +88,9 @@ class ThreadWorker final : public Worker {
   std::future<Output> submit(WorkerCall call) override {
     return enqueue<Output>([this, call = std::move(call)] {
       const Pipeline& p = pipeline_for(call.task, call.model, call.pipeline_options);
-      return p.call({call.inputs, call.text_pairs}, call.batched, call.call_options);
+      const PipelineInputs inputs{call.inputs, call.text_pairs, call.chats};
+      if (call.on_text) return p.stream(inputs, call.batched, call.call_options, call.on_text);
+      return p.call(inputs, call.batched, call.call_options);
     }, true);
   }
 

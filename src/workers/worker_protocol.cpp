@@ -39,6 +39,8 @@ const char* to_string(MessageType type) {
     case MessageType::terminate: return "terminate";
     case MessageType::bye: return "bye";
     case MessageType::done: return "done";
+    case MessageType::stream_chunk: return "stream_chunk";
+    case MessageType::cancel: return "cancel";
   }
   return "unknown";
 }
@@ -81,7 +83,7 @@ FrameHeader decode_header(const unsigned char in[kHeaderSize]) {
                         std::to_string(kVersion) + ")");
   }
   const uint16_t type = get<uint16_t>(in + 6);
-  if (type < static_cast<uint16_t>(MessageType::hello) || type > static_cast<uint16_t>(MessageType::done))
+  if (type < static_cast<uint16_t>(MessageType::hello) || type > static_cast<uint16_t>(MessageType::cancel))
     throw ProtocolError("unknown frame type " + std::to_string(type));
   h.type = static_cast<MessageType>(type);
   h.flags = get<uint16_t>(in + 8);
@@ -457,7 +459,34 @@ std::string encode_call(const WorkerCall& c) {
   for (const auto& s : c.text_pairs) w.str(s);
   w.u8(c.batched ? 1 : 0);
   write_codec(w, codec::encode_call_options(c.call_options));
+  w.u32(static_cast<uint32_t>(c.chats.size()));
+  for (const auto& chat : c.chats) {
+    w.u32(static_cast<uint32_t>(chat.size()));
+    for (const auto& m : chat) {
+      w.str(m.role);
+      w.str(m.content);
+    }
+  }
+  w.u8(c.on_text ? 1 : 0);
   return std::move(w.bytes());
+}
+
+std::string encode_stream_chunk(const StreamChunk& c) {
+  Writer w;
+  w.u32(static_cast<uint32_t>(c.input));
+  w.u8(c.end ? 1 : 0);
+  w.str(c.text);
+  return std::move(w.bytes());
+}
+
+StreamChunk decode_stream_chunk(std::span<const unsigned char> bytes) {
+  Reader r(bytes, "stream chunk");
+  StreamChunk c;
+  c.input = r.u32();
+  c.end = r.boolean();
+  c.text = r.str();
+  r.expect_end();
+  return c;
 }
 
 WorkerCall decode_call(std::span<const unsigned char> bytes) {
@@ -474,6 +503,22 @@ WorkerCall decode_call(std::span<const unsigned char> bytes) {
   for (size_t i = 0; i < pairs; ++i) c.text_pairs.push_back(r.str());
   c.batched = r.boolean();
   c.call_options = decode_codec<CallOptions>(r, "call options", [](const codec::Json& j) { return codec::decode_call_options(j); });
+  const size_t chats = r.count(4);
+  c.chats.reserve(chats);
+  for (size_t i = 0; i < chats; ++i) {
+    const size_t messages = r.count(8);
+    Chat chat;
+    chat.reserve(messages);
+    for (size_t m = 0; m < messages; ++m) {
+      ChatMessage msg;
+      msg.role = r.str();
+      msg.content = r.str();
+      chat.push_back(std::move(msg));
+    }
+    c.chats.push_back(std::move(chat));
+  }
+  // The child only learns that the host wants the text streamed; its frames carry it back.
+  if (r.boolean()) c.on_text = [](const StreamChunk&) { return true; };
   r.expect_end();
   return c;
 }

@@ -19,7 +19,9 @@
 namespace transformers::workers::protocol {
 
 inline constexpr uint32_t kMagic = 0x4B574654;  // "TFWK" as little-endian bytes
-inline constexpr uint16_t kVersion = 3;  // 2: results carry the truncated inputs; 3: options and results in the task codec, text pairs
+// 2: results carry the truncated inputs; 3: options and results in the task codec, text pairs; 4: chats,
+// streamed generation (stream_chunk, cancel)
+inline constexpr uint16_t kVersion = 4;
 inline constexpr size_t kHeaderSize = 24;
 // Inline payloads are bounded so a bad length can never make the receiver allocate much.
 inline constexpr uint32_t kMaxInlinePayload = 64u << 20;
@@ -41,6 +43,8 @@ enum class MessageType : uint16_t {
   terminate = 11,      // finish queued work, dispose, answer bye, exit 0
   bye = 12,
   done = 13,           // load/unload answer: a flag and the number of pipelines held
+  stream_chunk = 14,   // child -> host, for a call in flight: a StreamChunk (the call's result follows)
+  cancel = 15,         // host -> child: stop generating for this call (its stream callback said stop)
 };
 const char* to_string(MessageType type);
 
@@ -200,7 +204,9 @@ void write_pipeline_options(Writer& w, const PipelineOptions& o);
 PipelineOptions read_pipeline_options(Reader& r);
 std::string encode_key(const PipelineKey& k);
 PipelineKey decode_key(std::span<const unsigned char> bytes);
-std::string encode_call(const WorkerCall& c);
+std::string encode_call(const WorkerCall& c);  // on_text travels as a flag: the child streams back
+std::string encode_stream_chunk(const StreamChunk& c);
+StreamChunk decode_stream_chunk(std::span<const unsigned char> bytes);
 WorkerCall decode_call(std::span<const unsigned char> bytes);
 std::string encode_result(const CallResult& r);
 CallResult decode_result(std::span<const unsigned char> bytes);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <set>
 #include <mutex>
 #include <thread>
 
@@ -91,6 +92,12 @@ class Server {
               if (frame->header.payload_length != 0) throw ProtocolError("a ping with a payload");
               send(proto::MessageType::pong, frame->header.request_id, {});
               continue;
+            case proto::MessageType::cancel: {  // read here: the call it stops is running on the executor
+              if (frame->header.payload_length != 0) throw ProtocolError("a cancel with a payload");
+              std::lock_guard lock(mu_);
+              cancelled_.insert(frame->header.request_id);
+              continue;
+            }
             case proto::MessageType::load:
             case proto::MessageType::unload:
             case proto::MessageType::call:
@@ -183,7 +190,26 @@ class Server {
           const WorkerCall call = proto::decode_call(frame.payload());
           Pipeline& p = pipeline_for({call.task, call.model.string(), call.pipeline_options}, nullptr);
           proto::CallResult result;
-          result.output = p.call({call.inputs, call.text_pairs}, call.batched, call.call_options);
+          const PipelineInputs inputs{call.inputs, call.text_pairs, call.chats};
+          if (call.on_text) {
+            // Each piece goes back as a stream_chunk frame; the host's cancel stops the generation.
+            const auto stream = [&](const StreamChunk& chunk) {
+              send(proto::MessageType::stream_chunk, id, proto::encode_stream_chunk(chunk));
+              std::lock_guard lock(mu_);
+              return cancelled_.count(id) == 0;
+            };
+            struct Forget {  // a cancel that arrives after the call is harmless; forget it either way
+              Server& s;
+              uint64_t id;
+              ~Forget() {
+                std::lock_guard lock(s.mu_);
+                s.cancelled_.erase(id);
+              }
+            } forget{*this, id};
+            result.output = p.stream(inputs, call.batched, call.call_options, stream);
+          } else {
+            result.output = p.call(inputs, call.batched, call.call_options);
+          }
           result.pipelines = static_cast<uint32_t>(pipelines_.size());
           reply = proto::encode_result(result);
           reply_type = proto::MessageType::result;
@@ -218,6 +244,7 @@ class Server {
   std::deque<proto::Frame> queue_;
   bool closed_ = false, terminate_seen_ = false, protocol_broken_ = false;
   std::map<std::string, Pipeline> pipelines_;  // executor thread only
+  std::set<uint64_t> cancelled_;               // calls the host asked to stop (under mu_)
 };
 }  // namespace
 

@@ -135,7 +135,7 @@ TEST(WorkerProtocol, BadHeadersAreRefusedWithClearMessages) {
   EXPECT_NE(message(header_with(0, &bad_magic, 4)).find("bad frame magic"), std::string::npos);
   const uint16_t version = proto::kVersion + 1;
   EXPECT_NE(message(header_with(4, &version, 2)).find("version " + std::to_string(version)), std::string::npos);
-  for (uint16_t type : {uint16_t{0}, uint16_t{14}, uint16_t{0xffff}})
+  for (uint16_t type : {uint16_t{0}, uint16_t{16}, uint16_t{0xffff}})
     EXPECT_NE(message(header_with(6, &type, 2)).find("unknown frame type"), std::string::npos);
   const uint16_t flags = 2;
   EXPECT_NE(message(header_with(8, &flags, 2)).find("flags"), std::string::npos);
