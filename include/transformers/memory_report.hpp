@@ -19,6 +19,9 @@ struct PipelineMemoryRow {
   uint64_t in_use = 0;       // bytes of our allocator it holds now
   uint64_t peak_in_use = 0;  // the most it held at once
   uint64_t allocations = 0;
+  // Generation pipelines: their key/value cache (part of in_use while a call runs), the most it held, and
+  // what one position costs (every layer's key and value, the whole batch, both buffers counted once).
+  uint64_t kv_cache_bytes = 0, kv_cache_peak_bytes = 0, kv_cache_bytes_per_token = 0;
 };
 
 struct MappedWeightsRow {

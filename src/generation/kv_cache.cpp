@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "generation/cache_accounting.hpp"
 #include "memory/pool_allocator.hpp"
 #include "transformers/error.hpp"
 
@@ -41,6 +42,7 @@ KvCache::KvCache(std::vector<CacheTensorSpec> specs, size_t batch, uint64_t owne
 void KvCache::reserve(size_t tokens) {
   if (tokens <= capacity_) return;
   const size_t capacity = capacity_ == 0 ? tokens : std::max(tokens, std::min(capacity_ * 2, max_tokens_));
+  const uint64_t before = bytes();
   for (auto& t : tensors_) {
     const size_t bytes = batch_ * static_cast<size_t>(t.spec.heads * t.spec.head_dim) * capacity * sizeof(float);
     OwnedBuffer past(bytes, owner_, "key/value cache");
@@ -51,7 +53,11 @@ void KvCache::reserve(size_t tokens) {
     t.present = std::move(present);
   }
   capacity_ = capacity;
+  cache_released(owner_, before);
+  cache_acquired(owner_, bytes(), bytes_per_token());
 }
+
+KvCache::~KvCache() { cache_released(owner_, bytes()); }
 
 void KvCache::bind(std::vector<InputTensor>& inputs, std::vector<OutputBuffer>& outputs, size_t new_tokens) {
   reserve(length_ + new_tokens);

@@ -44,6 +44,9 @@ class KvCache {
  public:
   // `max_tokens`: the most positions the call can reach (growth never goes beyond it).
   KvCache(std::vector<CacheTensorSpec> specs, size_t batch, uint64_t owner, size_t max_tokens);
+  ~KvCache();
+  KvCache(const KvCache&) = delete;
+  KvCache& operator=(const KvCache&) = delete;
   // Makes room for `tokens` positions (growing by doubling, capped at max_tokens; the first size is exact).
   void reserve(size_t tokens);
   size_t length() const { return length_; }  // positions held (the past of the next step)

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/model_weights.hpp"
+#include "generation/cache_accounting.hpp"
 #include "pipelines/live_pipelines.hpp"
 
 namespace transformers {
@@ -18,7 +19,9 @@ MemoryReport memory_report() {
   }
   for (const auto& p : live_pipelines::snapshot()) {
     const OwnerMemory o = owner_memory(p.owner);
-    r.pipelines.push_back({p.owner, p.task, p.model, p.dtype, p.onnx_file, o.in_use, o.peak_in_use, o.allocations});
+    const generation::CacheFigures c = generation::cache_figures(p.owner);
+    r.pipelines.push_back({p.owner, p.task, p.model, p.dtype, p.onnx_file, o.in_use, o.peak_in_use, o.allocations,
+                           c.bytes, c.peak_bytes, c.bytes_per_token});
   }
   r.unattributed_in_use = owner_memory(0).in_use;
   return r;
@@ -45,7 +48,10 @@ std::string MemoryReport::to_json() const {
                               {"onnx_file", p.onnx_file.string()},
                               {"in_use", p.in_use},
                               {"peak_in_use", p.peak_in_use},
-                              {"allocations", p.allocations}});
+                              {"allocations", p.allocations},
+                              {"kv_cache_bytes", p.kv_cache_bytes},
+                              {"kv_cache_peak_bytes", p.kv_cache_peak_bytes},
+                              {"kv_cache_bytes_per_token", p.kv_cache_bytes_per_token}});
   }
   // Paths are bytes: one that is not UTF-8 is written with U+FFFD instead of failing the report.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -81,6 +87,9 @@ std::string MemoryReport::to_table() const {
   for (const auto& p : pipelines) {
     s += "  " + p.task + " " + p.model.filename().string() + " (" + p.dtype + ")  " + mib(p.in_use) + "  " +
          mib(p.peak_in_use) + "\n";
+    if (p.kv_cache_peak_bytes)
+      s += "    key/value cache now " + mib(p.kv_cache_bytes) + ", peak " + mib(p.kv_cache_peak_bytes) + " MiB, " +
+           std::to_string(p.kv_cache_bytes_per_token) + " bytes per token\n";
   }
   return s;
 }

@@ -596,6 +596,9 @@ std::string encode_memory_report(const MemoryReport& m) {
     w.u64(row.in_use);
     w.u64(row.peak_in_use);
     w.u64(row.allocations);
+    w.u64(row.kv_cache_bytes);
+    w.u64(row.kv_cache_peak_bytes);
+    w.u64(row.kv_cache_bytes_per_token);
   }
   w.u64(m.unattributed_in_use);
   return std::move(w.bytes());
@@ -618,7 +621,7 @@ MemoryReport decode_memory_report(std::span<const unsigned char> bytes) {
     row.bytes = r.u64();
     row.sessions = r.i32();
   }
-  m.pipelines.resize(r.count(48));
+  m.pipelines.resize(r.count(72));
   for (auto& row : m.pipelines) {
     row.owner = r.u64();
     row.task = r.str();
@@ -628,6 +631,9 @@ MemoryReport decode_memory_report(std::span<const unsigned char> bytes) {
     row.in_use = r.u64();
     row.peak_in_use = r.u64();
     row.allocations = r.u64();
+    row.kv_cache_bytes = r.u64();
+    row.kv_cache_peak_bytes = r.u64();
+    row.kv_cache_bytes_per_token = r.u64();
   }
   m.unattributed_in_use = r.u64();
   r.expect_end();

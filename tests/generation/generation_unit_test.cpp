@@ -11,6 +11,7 @@
 #include "generation/text_streamer.hpp"
 #include "test_support.hpp"
 #include "transformers/memory.hpp"
+#include "transformers/memory_report.hpp"
 #include "transformers/pipeline.hpp"
 
 using namespace transformers;
@@ -176,6 +177,16 @@ TEST(GenerationMemory, TheCacheIsChargedToThePipelineAndRefusedByTheBudget) {
   const OwnerMemory after = owner_memory(p.memory_owner());
   // tiny-llama: 2 layers x key+value x 2 heads x 16 floats = 512 bytes a position, two buffers each.
   EXPECT_GE(after.peak_in_use - before.in_use, 2u * 512u * 100u);
+  // memory_report() shows it: nothing held between calls, the peak, 512 bytes a position.
+  bool found = false;
+  for (const auto& row : memory_report().pipelines) {
+    if (row.owner != p.memory_owner()) continue;
+    found = true;
+    EXPECT_EQ(row.kv_cache_bytes, 0u);
+    EXPECT_GE(row.kv_cache_peak_bytes, 2u * 512u * 100u);
+    EXPECT_EQ(row.kv_cache_bytes_per_token, 512u);
+  }
+  EXPECT_TRUE(found);
   AllocatorOptions tight = allocator_options();
   const AllocatorOptions saved = tight;
   tight.limit_bytes = allocator_stats().in_use + 64 * 1024;
