@@ -105,13 +105,12 @@ void check_range(bool ok, const std::string& what) {
 
 }  // namespace
 
-GenerationConfig model_generation_config(const std::filesystem::path& config_json,
-                                         const std::filesystem::path& generation_config_json) {
+GenerationConfig model_generation_config_from_text(std::string_view config_text, std::string_view generation_text,
+                                                   const std::string& config_label, const std::string& generation_label) {
   GenerationConfig g;
   {
-    const std::string label = config_json.string();
-    Json config = Json::parse(core::read_text_file(config_json, "config.json"), nullptr, false);
-    if (!config.is_object()) throw ModelLoadError(label + " is not a JSON object");
+    Json config = Json::parse(config_text, nullptr, false);
+    if (!config.is_object()) throw ModelLoadError(config_label + " is not a JSON object");
     // As Transformers.js: a decoder/generator/text_config object's fields count as the model's own.
     for (const char* sub : {"decoder", "generator", "text_config"})
       if (config.contains(sub) && config[sub].is_object()) config.update(config[sub]);
@@ -122,15 +121,23 @@ GenerationConfig model_generation_config(const std::filesystem::path& config_jso
                           "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "eos_token_id",
                           "pad_token_id", "bos_token_id", "decoder_start_token_id"})
       if (config.contains(k)) known[k] = config[k];
-    assign(g, known, Reader{label});
+    assign(g, known, Reader{config_label});
   }
-  if (std::filesystem::exists(generation_config_json)) {
-    const std::string label = generation_config_json.string();
-    Json gen = Json::parse(core::read_text_file(generation_config_json, "generation_config.json"), nullptr, false);
-    if (!gen.is_object()) throw ModelLoadError(label + " is not a JSON object");
-    assign(g, gen, Reader{label});
+  if (!generation_text.empty()) {
+    Json gen = Json::parse(generation_text, nullptr, false);
+    if (!gen.is_object()) throw ModelLoadError(generation_label + " is not a JSON object");
+    assign(g, gen, Reader{generation_label});
   }
   return g;
+}
+
+GenerationConfig model_generation_config(const std::filesystem::path& config_json,
+                                         const std::filesystem::path& generation_config_json) {
+  const std::string config = core::read_text_file(config_json, "config.json");
+  const std::string generation = std::filesystem::exists(generation_config_json)
+                                     ? core::read_text_file(generation_config_json, "generation_config.json")
+                                     : std::string();
+  return model_generation_config_from_text(config, generation, config_json.string(), generation_config_json.string());
 }
 
 GenerationConfig with_call_options(GenerationConfig g, const GenerationOptions& o,

@@ -48,6 +48,10 @@ struct GenerationConfig {
 // absent). ModelLoadError naming the file and the field for a value of the wrong type.
 GenerationConfig model_generation_config(const std::filesystem::path& config_json,
                                          const std::filesystem::path& generation_config_json);
+// The same from the files' text (generation_config empty = absent); the labels name them in errors.
+GenerationConfig model_generation_config_from_text(std::string_view config_json, std::string_view generation_config_json,
+                                                   const std::string& config_label = "config.json",
+                                                   const std::string& generation_label = "generation_config.json");
 // The call's part over the model's (a Setting left unset keeps the model's value, a cleared one removes it),
 // after the pipeline's default max_new_tokens. InvalidInputError naming an option out of its range.
 GenerationConfig with_call_options(GenerationConfig config, const GenerationOptions& options,
