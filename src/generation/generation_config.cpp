@@ -1,5 +1,6 @@
 #include "generation/generation_config.hpp"
 
+#include <climits>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -19,9 +20,14 @@ struct Reader {
                          v.dump(-1, ' ', false, Json::error_handler_t::replace));
   }
   int64_t integer(const std::string& key, const Json& v) const {
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) fail(key, v, "an integer below 2^63");
     if (v.is_number_integer()) return v.get<int64_t>();
-    // Python writes whole floats (2.0) in some configs; Transformers.js uses the number as it is.
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return static_cast<int64_t>(v.get<double>());
+    // Python writes whole floats (2.0) in some configs; Transformers.js uses the number as it is. Only
+    // within int64's range (fuzz_generation_config found 2.04e27 cast to int64: undefined behaviour).
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      if (std::floor(d) == d && d >= -9.2e18 && d <= 9.2e18) return static_cast<int64_t>(d);
+    }
     fail(key, v, "an integer");
   }
   double number(const std::string& key, const Json& v) const {

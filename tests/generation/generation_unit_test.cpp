@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "generation/generation_config.hpp"
 #include "generation/logits_processors.hpp"
 #include "generation/sampler.hpp"
 #include "generation/text_streamer.hpp"
@@ -70,6 +71,22 @@ TEST(LogitsProcessors, EachRuleOnCraftedLogits) {
   EXPECT_EQ(again[1], -kInf);
   EXPECT_THROW(gen::LogitsProcessors(gen::GenerationConfig{.suppress_tokens = std::vector<int64_t>{10}}, 1, 10),
                InvalidInputError);
+}
+
+// fuzz_generation_config's first find: a token id beyond int64 written as a float was cast (undefined
+// behaviour). Now a ModelLoadError naming the file and field.
+TEST(GenerationConfig, OutOfRangeNumbersAreRefusedNamingTheField) {
+  for (const char* text : {R"({"bos_token_id": 2040000000000000000000000007})", R"({"max_length": 1e300})",
+                           R"({"pad_token_id": 18446744073709551615})", R"({"eos_token_id": [1, 2.5]})"}) {
+    const std::string msg = fixtures::message_of<ModelLoadError>(
+        [&] { gen::model_generation_config_from_text("{}", text, "config.json", "generation_config.json"); });
+    EXPECT_NE(msg.find("generation_config.json: field '"), std::string::npos) << text << ": " << msg;
+  }
+  const auto g = gen::model_generation_config_from_text(R"({"eos_token_id": 2, "max_length": 30.0})", R"({"bad_words_ids": [[5]]})");
+  EXPECT_EQ(g.eos_token_id, std::vector<int64_t>{2});
+  EXPECT_EQ(g.max_length, 30);
+  ASSERT_TRUE(g.bad_words_ids);
+  EXPECT_EQ((*g.bad_words_ids)[0], std::vector<int64_t>{5});
 }
 
 TEST(TextStreamer, NeverSplitsAByteLevelCharacter) {
