@@ -71,6 +71,7 @@ class PoolAllocator {
     size_t size = 0;
     Slab* slab = nullptr;      // null for a large block
     uint64_t owner = 0;        // large block: who holds it
+    size_t charged = 0;        // large block: the pages asked for (size is its size class, mapped whole)
     bool cached = false;       // large block: free, kept for reuse
     Clock::time_point expiry;  // cached / empty slab under deferred: when it goes back to the OS
     bool expires = false;
