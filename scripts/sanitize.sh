@@ -3,7 +3,8 @@
 #   scripts/sanitize.sh [ctest -R regex]          AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
 #                                                 included), every test, in build-asan/
 #   scripts/sanitize.sh --thread [ctest -R regex] ThreadSanitizer, the concurrent tests (workers, pool,
-#                                                 batcher, manager), in build-tsan/
+#                                                 batcher, manager, generation through workers and under
+#                                                 a budget), in build-tsan/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,10 +15,10 @@ if [ "${1:-}" = "--thread" ]; then
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O1 -DTRANSFORMERS_SANITIZE=thread \
         -DTRANSFORMERS_BUILD_BENCH=OFF >/dev/null
   cmake --build build-tsan -j"$(nproc)" --target transformers-cpp workers_thread_worker_test workers_worker_pool_test \
-        workers_dynamic_batcher_test workers_every_task_test runtime_tests
+        workers_dynamic_batcher_test workers_every_task_test runtime_tests workers_generation_worker_test generation_tests
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tools/sanitizers/tsan.supp"
   ctest --test-dir build-tsan --output-on-failure -j"$(nproc)" \
-        -R "${1:-^(ThreadWorker|WorkerPool|DynamicBatcher|EveryTask|PipelineManager)\.}"
+        -R "${1:-^(Kinds/)?(ThreadWorker|WorkerPool|DynamicBatcher|EveryTask|PipelineManager|GenerationWorker|GenerationBudget)\.}"
   exit 0
 fi
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O1 -DTRANSFORMERS_SANITIZE=address,undefined \
