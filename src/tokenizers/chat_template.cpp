@@ -25,7 +25,8 @@ const char* json_type(const ordered_json& j) {
 // isChat() of Transformers.js' text-generation pipeline: a list of objects that have "role" and "content".
 void check_messages(const ordered_json& messages) {
   if (!messages.is_array())
-    throw InvalidInputError(std::string("chat messages must be a list of {role, content} objects, got ") + json_type(messages));
+    throw InvalidInputError(std::string("chat messages must be a list of {role, content} objects, got ") +
+                            json_type(messages));
   for (size_t i = 0; i < messages.size(); ++i) {
     const ordered_json& m = messages[i];
     const std::string which = "chat message " + std::to_string(i);
@@ -37,9 +38,9 @@ void check_messages(const ordered_json& messages) {
 }
 
 // Options of Transformers.js' apply_chat_template that are not template variables.
-constexpr std::array<const char*, 11> kReserved = {"tools",   "documents",  "chat_template", "add_generation_prompt",
-                                                   "tokenize", "padding",   "truncation",    "max_length",
-                                                   "return_tensor", "return_dict", "tokenizer_kwargs"};
+constexpr std::array<const char*, 11> kReserved = {
+    "tools",      "documents",  "chat_template", "add_generation_prompt", "tokenize",        "padding",
+    "truncation", "max_length", "return_tensor", "return_dict",           "tokenizer_kwargs"};
 
 ordered_json context_of(const ordered_json& messages, const ChatTemplateOptions& o) {
   ordered_json ctx = ordered_json::object();
@@ -48,8 +49,8 @@ ordered_json context_of(const ordered_json& messages, const ChatTemplateOptions&
   ctx["tools"] = o.tools;
   ctx["documents"] = o.documents;
   const std::pair<const char*, const std::string*> tokens[] = {
-      {"bos_token", &o.bos_token}, {"eos_token", &o.eos_token}, {"unk_token", &o.unk_token},
-      {"sep_token", &o.sep_token}, {"pad_token", &o.pad_token}, {"cls_token", &o.cls_token},
+      {"bos_token", &o.bos_token},  {"eos_token", &o.eos_token}, {"unk_token", &o.unk_token},
+      {"sep_token", &o.sep_token},  {"pad_token", &o.pad_token}, {"cls_token", &o.cls_token},
       {"mask_token", &o.mask_token}};
   for (const auto& [name, value] : tokens)
     if (!value->empty()) ctx[name] = *value;
@@ -80,8 +81,9 @@ std::string token_from_config(const ordered_json& config, const char* key) {
     const auto content = item.find("content");
     if (type != item.end() && *type == "AddedToken" && content != item.end() && content->is_string())
       return content->get<std::string>();
-    throw InvalidInputError(std::string("tokenizer_config.json ") + key +
-                            ": unknown token object (expected a string or {\"__type\": \"AddedToken\", \"content\": ...})");
+    throw InvalidInputError(
+        std::string("tokenizer_config.json ") + key +
+        ": unknown token object (expected a string or {\"__type\": \"AddedToken\", \"content\": ...})");
   }
   throw InvalidInputError(std::string("tokenizer_config.json ") + key + ": expected a string, got " + json_type(item));
 }

@@ -51,8 +51,8 @@ class ChatTemplate {
 // {name, template} objects) and the caller's choice, as Transformers.js' get_chat_template picks it:
 // `requested` is a template name from the list or else a template source itself; without one, a named list
 // gives "tool_use" when tools are passed (`has_tools`: tools is not null) and it has one, else "default".
-std::string select_chat_template(const nlohmann::ordered_json& chat_template, const std::optional<std::string>& requested,
-                                 bool has_tools);
+std::string select_chat_template(const nlohmann::ordered_json& chat_template,
+                                 const std::optional<std::string>& requested, bool has_tools);
 
 // Sets the special tokens of `options` from tokenizer_config.json: each field a string or an AddedToken
 // object ({"__type": "AddedToken", "content": ...}), as Transformers.js reads them.

@@ -2,6 +2,8 @@
 // apply_chat_template over the real templates in tests/fixtures/chat_templates/ and inline feature
 // templates; tools/golden/chat_template_goldens.mjs) byte for byte, then the engine's own guarantees:
 // error messages, limits, key order, thread safety.
+#include "tokenizers/chat_template.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "test_support.hpp"
-#include "tokenizers/chat_template.hpp"
 #include "tokenizers/jinja/jinja.hpp"
 #include "transformers/error.hpp"
 
@@ -38,7 +39,8 @@ std::string template_file(const std::string& name) {
 }
 
 const ordered_json& golden() {
-  static const ordered_json g = ordered_json::parse(read_file(transformers::fixtures::root() / "golden" / "chat_templates.json"));
+  static const ordered_json g =
+      ordered_json::parse(read_file(transformers::fixtures::root() / "golden" / "chat_templates.json"));
   return g;
 }
 
@@ -57,11 +59,14 @@ ordered_json resolve(const ordered_json& v) {
 // ChatTemplateOptions fields and extra variables, as Transformers.js' apply_chat_template splits them.
 Outcome run_case(const ordered_json& c) {
   ordered_json config = c["config"];
-  if (config.contains("config_file")) config = ordered_json::parse(read_file(transformers::fixtures::root() / config["config_file"].get<std::string>()));
-  if (config.contains("chat_template_file")) config["chat_template"] = template_file(config["chat_template_file"].get<std::string>());
+  if (config.contains("config_file"))
+    config = ordered_json::parse(read_file(transformers::fixtures::root() / config["config_file"].get<std::string>()));
+  if (config.contains("chat_template_file"))
+    config["chat_template"] = template_file(config["chat_template_file"].get<std::string>());
   if (config.contains("chat_template") && config["chat_template"].is_array())
     for (auto& entry : config["chat_template"])
-      if (entry.contains("template_file")) entry = {{"name", entry["name"]}, {"template", template_file(entry["template_file"].get<std::string>())}};
+      if (entry.contains("template_file"))
+        entry = {{"name", entry["name"]}, {"template", template_file(entry["template_file"].get<std::string>())}};
   const ordered_json messages = c.contains("chat") ? golden()["chats"][c["chat"].get<std::string>()] : c["messages"];
   ChatTemplateOptions options;
   std::optional<std::string> requested;
@@ -80,8 +85,8 @@ Outcome run_case(const ordered_json& c) {
   }
   try {
     transformers::set_special_tokens_from_config(options, config);
-    const std::string source = transformers::select_chat_template(config.value("chat_template", ordered_json()), requested,
-                                                                 !options.tools.is_null());
+    const std::string source = transformers::select_chat_template(config.value("chat_template", ordered_json()),
+                                                                  requested, !options.tools.is_null());
     return {true, transformers::apply_chat_template(source, messages, options)};
   } catch (const InvalidInputError& e) {
     return {false, e.what()};
@@ -103,7 +108,8 @@ bool check_case(const ordered_json& c) {
     if (got.text != want) {
       size_t at = 0;
       while (at < want.size() && at < got.text.size() && want[at] == got.text[at]) ++at;
-      ADD_FAILURE() << name << ": output differs at byte " << at << "\n  want: " << ordered_json(want.substr(at, 80)).dump()
+      ADD_FAILURE() << name << ": output differs at byte " << at
+                    << "\n  want: " << ordered_json(want.substr(at, 80)).dump()
                     << "\n  got:  " << ordered_json(got.text.substr(at, 80)).dump();
       return false;
     }
@@ -112,14 +118,16 @@ bool check_case(const ordered_json& c) {
   const std::string want = c["error"].get<std::string>();
   const std::string phase = c.value("phase", "");
   if (got.ok) {
-    ADD_FAILURE() << name << ": expected the " << phase << " error \"" << want << "\", got output " << ordered_json(got.text).dump();
+    ADD_FAILURE() << name << ": expected the " << phase << " error \"" << want << "\", got output "
+                  << ordered_json(got.text).dump();
     return false;
   }
   const bool syntax = starts_with(got.text, "Jinja template syntax error at line ");
   const bool render = starts_with(got.text, "Jinja template error");
   if (phase == "syntax") {
     if (!syntax || got.text.find(", column ") == std::string::npos) {
-      ADD_FAILURE() << name << ": expected a syntax error naming line and column (Transformers.js: " << want << "), got: " << got.text;
+      ADD_FAILURE() << name << ": expected a syntax error naming line and column (Transformers.js: " << want
+                    << "), got: " << got.text;
       return false;
     }
     return true;
@@ -138,8 +146,8 @@ bool check_case(const ordered_json& c) {
   }
   // input: the messages, the config or the choice of template; our wording is our own except where
   // Transformers.js' own messages are copied.
-  for (const char* copied : {"This model has multiple chat templates", "Chat template must be a list",
-                             "Cannot use apply_chat_template()"}) {
+  for (const char* copied :
+       {"This model has multiple chat templates", "Chat template must be a list", "Cannot use apply_chat_template()"}) {
     if (starts_with(want, copied) && got.text != want) {
       ADD_FAILURE() << name << ": expected \"" << want << "\", got: " << got.text;
       return false;
@@ -166,7 +174,8 @@ TEST(ChatTemplateGolden, RecordsTheReference) {
 }
 
 TEST(ChatTemplateGolden, RealTemplates) {
-  check_cases([](const std::string& n) { return n.find(" / ") != std::string::npos && !starts_with(n, "feature: "); }, 800);
+  check_cases([](const std::string& n) { return n.find(" / ") != std::string::npos && !starts_with(n, "feature: "); },
+              800);
 }
 
 TEST(ChatTemplateGolden, LanguageFeatures) {
@@ -174,13 +183,15 @@ TEST(ChatTemplateGolden, LanguageFeatures) {
 }
 
 TEST(ChatTemplateGolden, ConfigsAndMessages) {
-  check_cases([](const std::string& n) { return n.find(" / ") == std::string::npos && !starts_with(n, "feature: "); }, 25);
+  check_cases([](const std::string& n) { return n.find(" / ") == std::string::npos && !starts_with(n, "feature: "); },
+              25);
 }
 
 // Each named family is covered (a renamed fixture must not silently drop them).
 TEST(ChatTemplateGolden, CoversTheMainFamilies) {
-  for (const char* file : {"llama3_8b", "llama3.1_8b", "llama3.2_3b", "qwen2.5_0.5b", "qwen3_0.6b", "mistral_7b-instruct-fp16",
-                           "phi3_3.8b", "gemma2_2b", "gemma3_1b", "smollm2_135m", "tinyllama_1.1b"}) {
+  for (const char* file :
+       {"llama3_8b", "llama3.1_8b", "llama3.2_3b", "qwen2.5_0.5b", "qwen3_0.6b", "mistral_7b-instruct-fp16",
+        "phi3_3.8b", "gemma2_2b", "gemma3_1b", "smollm2_135m", "tinyllama_1.1b"}) {
     size_t outputs = 0;
     for (const auto& c : golden()["cases"])
       if (starts_with(c["name"].get<std::string>(), std::string(file) + " / ") && c.contains("output")) ++outputs;
@@ -190,7 +201,8 @@ TEST(ChatTemplateGolden, CoversTheMainFamilies) {
 
 // --- the engine's own behaviour ---
 
-std::string render(const std::string& source, const ordered_json& context = ordered_json::object(), const RenderLimits& limits = {}) {
+std::string render(const std::string& source, const ordered_json& context = ordered_json::object(),
+                   const RenderLimits& limits = {}) {
   return Template(source).render(context, limits);
 }
 
@@ -227,10 +239,12 @@ TEST(Jinja, UndefinedVariablesAsHuggingFaceJinja) {
             "[][][false][d][false]");
   EXPECT_EQ(error_of([] { render("{{ nope + 1 }}"); }),
             "Jinja template error at line 1, column 4: Cannot perform operation + on undefined values");
-  EXPECT_NE(error_of([] { render("{{ nope|length }}"); }).find("Cannot apply filter \"length\" to type: UndefinedValue"),
-            std::string::npos);
-  EXPECT_NE(error_of([] { render("{{ nope() }}"); }).find("Cannot call something that is not a function: got UndefinedValue"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { render("{{ nope|length }}"); }).find("Cannot apply filter \"length\" to type: UndefinedValue"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of([] { render("{{ nope() }}"); }).find("Cannot call something that is not a function: got UndefinedValue"),
+      std::string::npos);
 }
 
 TEST(Jinja, RunawayRecursionIsAnError) {
@@ -239,11 +253,15 @@ TEST(Jinja, RunawayRecursionIsAnError) {
   // Limits are the caller's: a shallow one stops sooner, and a tiny stack budget is honoured too.
   RenderLimits shallow;
   shallow.max_call_depth = 5;
-  EXPECT_NE(error_of([&] { render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", ordered_json::object(), shallow); }).find("deeper than 5"),
+  EXPECT_NE(error_of([&] {
+              render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", ordered_json::object(), shallow);
+            }).find("deeper than 5"),
             std::string::npos);
   RenderLimits tiny_stack;
   tiny_stack.max_stack_bytes = 16 << 10;
-  EXPECT_NE(error_of([&] { render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", ordered_json::object(), tiny_stack); }).find("stack"),
+  EXPECT_NE(error_of([&] {
+              render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", ordered_json::object(), tiny_stack);
+            }).find("stack"),
             std::string::npos);
   // Mutual recursion through caller() as well.
   EXPECT_NE(error_of([] { render("{% macro m() %}{% call m() %}x{% endcall %}{% endmacro %}{{ m() }}"); }).find("nest"),
@@ -256,26 +274,37 @@ TEST(Jinja, DeepNestingInTheSourceIsASyntaxError) {
   std::string blocks;
   for (int i = 0; i < 3000; ++i) blocks += "{% if true %}";
   EXPECT_NE(error_of([&] { Template t(blocks); }).find("nests deeper"), std::string::npos);
-  EXPECT_NE(error_of([] { Template t("{{ " + std::string(100000, '-') + "1 }}"); }).find("nests deeper"), std::string::npos);
+  EXPECT_NE(error_of([] { Template t("{{ " + std::string(100000, '-') + "1 }}"); }).find("nests deeper"),
+            std::string::npos);
 }
 
 TEST(Jinja, EndlessLoopsStop) {
   RenderLimits limits;
   limits.max_steps = 1'000'000;
-  const std::string m =
-      error_of([&] { render("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", ordered_json::object(), limits); });
+  const std::string m = error_of([&] {
+    render("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", ordered_json::object(),
+           limits);
+  });
   EXPECT_NE(m.find("steps"), std::string::npos) << m;
   EXPECT_NE(error_of([] { render("{{ range(1000000000) }}"); }).find("more than"), std::string::npos);
   // A step too small to move a large start never ends in JavaScript; here it hits the list limit.
-  EXPECT_NE(error_of([] { render("{{ range('1e300'|float, '1e301'|float)|length }}"); }).find("more than"), std::string::npos);
+  EXPECT_NE(error_of([] { render("{{ range('1e300'|float, '1e301'|float)|length }}"); }).find("more than"),
+            std::string::npos);
 }
 
 TEST(Jinja, OutputAndMemoryAreBounded) {
   RenderLimits limits;
   limits.max_output_bytes = 1 << 20;
-  const char* doubling = "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}";
-  EXPECT_NE(error_of([&] { render(doubling, ordered_json::object(), limits); }).find("exceed the limit of 1048576 bytes"), std::string::npos);
-  EXPECT_NE(error_of([&] { render("{% for i in range(2000000) %}ab{% endfor %}", ordered_json::object(), limits); }).find("exceed"), std::string::npos);
+  const char* doubling =
+      "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length "
+      "}}";
+  EXPECT_NE(
+      error_of([&] { render(doubling, ordered_json::object(), limits); }).find("exceed the limit of 1048576 bytes"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] {
+              render("{% for i in range(2000000) %}ab{% endfor %}", ordered_json::object(), limits);
+            }).find("exceed"),
+            std::string::npos);
   RenderLimits small_memory;
   small_memory.max_memory_bytes = 8 << 20;
   const char* hoard =
@@ -286,16 +315,18 @@ TEST(Jinja, OutputAndMemoryAreBounded) {
 }
 
 TEST(Jinja, ValuesNestBoundedAndCyclesAreSafe) {
-  EXPECT_NE(error_of([] { render("{% set ns = namespace(x=1) %}{% for i in range(1000) %}{% set ns.x = [ns.x] %}{% endfor %}"); })
-                .find("deeper than 512"),
+  EXPECT_NE(error_of([] {
+              render("{% set ns = namespace(x=1) %}{% for i in range(1000) %}{% set ns.x = [ns.x] %}{% endfor %}");
+            }).find("deeper than 512"),
             std::string::npos);
   // A namespace that contains itself cannot be printed (JavaScript overflows its stack), and is freed.
   EXPECT_NE(error_of([] { render("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}"); }).find("nests too deeply"),
             std::string::npos);
   // A 100,000-long chain of namespaces is freed without recursing 100,000 deep.
-  EXPECT_EQ(render("{% set ns = namespace() %}{% set ns.tail = ns %}{% for i in range(100000) %}{% set n = namespace() %}"
-                   "{% set ns.tail.next = n %}{% set ns.tail = n %}{% endfor %}ok"),
-            "ok");
+  EXPECT_EQ(
+      render("{% set ns = namespace() %}{% set ns.tail = ns %}{% for i in range(100000) %}{% set n = namespace() %}"
+             "{% set ns.tail.next = n %}{% set ns.tail = n %}{% endfor %}ok"),
+      "ok");
   ordered_json deep = 1;
   for (int i = 0; i < 600; ++i) deep = ordered_json::array({deep});
   EXPECT_NE(error_of([&] { render("{{ x }}", {{"x", deep}}); }).find("nests deeper than 512"), std::string::npos);
@@ -312,14 +343,17 @@ TEST(Jinja, ObjectKeysInJavaScriptOrder) {
 }
 
 TEST(Jinja, IntegralFloatsFromJsonAreIntegers) {
-  EXPECT_EQ(render("{{ x }} {{ x is integer }} {{ y }} {{ 2.0 }} {{ 2.0|tojson }}", ordered_json::parse(R"({"x": 2.0, "y": 2.5})")),
+  EXPECT_EQ(render("{{ x }} {{ x is integer }} {{ y }} {{ 2.0 }} {{ 2.0|tojson }}",
+                   ordered_json::parse(R"({"x": 2.0, "y": 2.5})")),
             "2 true 2.5 2.0 2");
 }
 
 TEST(Jinja, ContextMustBeAnObjectWithoutGlobalNames) {
   EXPECT_NE(error_of([] { render("x", ordered_json::array()); }).find("JSON object"), std::string::npos);
   for (const char* name : {"true", "none", "range", "namespace", "raise_exception", "None"})
-    EXPECT_NE(error_of([&] { render("x", {{name, 1}}); }).find(std::string("Variable already declared: ") + name),
+    EXPECT_NE(error_of([&] {
+                render("x", {{name, 1}});
+              }).find(std::string("Variable already declared: ") + name),
               std::string::npos);
 }
 
@@ -330,7 +364,8 @@ TEST(Jinja, StrftimeNowFormatsTheLocalTime) {
 
 TEST(Jinja, RendersConcurrently) {
   const Template t(template_file("qwen3_0.6b.jinja"));
-  const ordered_json ctx = {{"messages", golden()["chats"]["tools"]}, {"tools", golden()["tools"]}, {"add_generation_prompt", true}};
+  const ordered_json ctx = {
+      {"messages", golden()["chats"]["tools"]}, {"tools", golden()["tools"]}, {"add_generation_prompt", true}};
   const std::string expected = t.render(ctx);
   std::vector<std::thread> threads;
   std::vector<int> same(4, 0);
@@ -356,13 +391,16 @@ TEST(ChatTemplate, ChecksMessagesAndNamesTheBadOne) {
   ChatTemplateOptions o;
   EXPECT_EQ(error_of([&] { transformers::apply_chat_template(tpl, ordered_json::object(), o); }),
             "chat messages must be a list of {role, content} objects, got an object");
-  EXPECT_EQ(error_of([&] { transformers::apply_chat_template(tpl, ordered_json::parse(R"([{"role":"user","content":"a"}, "b"])"), o); }),
+  EXPECT_EQ(error_of([&] {
+              transformers::apply_chat_template(tpl, ordered_json::parse(R"([{"role":"user","content":"a"}, "b"])"), o);
+            }),
             "chat message 1 must be an object with \"role\" and \"content\", got a string");
   EXPECT_EQ(error_of([&] { transformers::apply_chat_template(tpl, ordered_json::parse(R"([{"role":"user"}])"), o); }),
             "chat message 0 has no \"content\" field");
   EXPECT_EQ(error_of([&] { transformers::apply_chat_template(tpl, ordered_json::parse(R"([{"content":"x"}])"), o); }),
             "chat message 0 has no \"role\" field");
-  EXPECT_EQ(transformers::apply_chat_template(tpl, nlohmann::json::parse(R"([{"role":"user","content":"hi"}])"), o), "hi");
+  EXPECT_EQ(transformers::apply_chat_template(tpl, nlohmann::json::parse(R"([{"role":"user","content":"hi"}])"), o),
+            "hi");
 }
 
 TEST(ChatTemplate, PassesTheVariablesTransformersJsPasses) {
@@ -371,21 +409,27 @@ TEST(ChatTemplate, PassesTheVariablesTransformersJsPasses) {
   o.bos_token = "<s>";
   o.tools = ordered_json::array({{{"name", "f"}}});
   o.extra = {{"enable_thinking", false}, {"eos_token", "E"}};
-  EXPECT_EQ(transformers::apply_chat_template(
-                "{{ bos_token }}|{{ eos_token }}|{{ pad_token is defined }}|{{ add_generation_prompt }}|{{ tools[0].name }}|"
-                "{{ documents is none }}|{{ enable_thinking }}|{{ messages|length }}",
-                ordered_json::array(), o),
-            "<s>|E|false|true|f|true|false|0");
+  EXPECT_EQ(
+      transformers::apply_chat_template(
+          "{{ bos_token }}|{{ eos_token }}|{{ pad_token is defined }}|{{ add_generation_prompt }}|{{ tools[0].name }}|"
+          "{{ documents is none }}|{{ enable_thinking }}|{{ messages|length }}",
+          ordered_json::array(), o),
+      "<s>|E|false|true|f|true|false|0");
   o.extra = {{"tokenize", true}};
-  EXPECT_NE(error_of([&] { transformers::apply_chat_template("x", ordered_json::array(), o); }).find("'tokenize' is an option"),
+  EXPECT_NE(error_of([&] {
+              transformers::apply_chat_template("x", ordered_json::array(), o);
+            }).find("'tokenize' is an option"),
             std::string::npos);
   o.extra = {{"tools", true}};
-  EXPECT_NE(error_of([&] { transformers::apply_chat_template("x", ordered_json::array(), o); }).find("ChatTemplateOptions::tools"),
+  EXPECT_NE(error_of([&] {
+              transformers::apply_chat_template("x", ordered_json::array(), o);
+            }).find("ChatTemplateOptions::tools"),
             std::string::npos);
 }
 
 TEST(ChatTemplate, ReadsTheTinyLlamaConfig) {
-  const ordered_json config = ordered_json::parse(read_file(transformers::fixtures::model("tiny-llama") / "tokenizer_config.json"));
+  const ordered_json config =
+      ordered_json::parse(read_file(transformers::fixtures::model("tiny-llama") / "tokenizer_config.json"));
   ChatTemplateOptions o;
   transformers::set_special_tokens_from_config(o, config);
   EXPECT_EQ(o.bos_token, "<|begin_of_text|>");
@@ -395,7 +439,8 @@ TEST(ChatTemplate, ReadsTheTinyLlamaConfig) {
   const std::string source = transformers::select_chat_template(config["chat_template"], std::nullopt, false);
   EXPECT_EQ(source, template_file("llama3_8b.jinja"));
   EXPECT_EQ(transformers::apply_chat_template(source, ordered_json::parse(R"([{"role":"user","content":" Hi! "}])"), o),
-            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi!<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi!<|eot_id|><|start_header_id|>assistant<|"
+            "end_header_id|>\n\n");
 }
 
 TEST(ChatTemplate, ParsesOnceForManyConversations) {
