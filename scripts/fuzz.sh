@@ -7,7 +7,7 @@
 # A crash leaves its input as build-fuzz/crash-* (libFuzzer's own naming) and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol fuzz_call_options fuzz_tokenizer_config fuzz_generation_config)
+targets=(fuzz_tokenizer_json fuzz_config_json fuzz_onnx_model fuzz_worker_protocol fuzz_call_options fuzz_tokenizer_config fuzz_generation_config fuzz_chat_template)
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${targets[@]}"; exit 0; fi
 [ $# -eq 2 ] || { echo "usage: scripts/fuzz.sh --list | TARGET SECONDS | --all SECONDS" >&2; exit 2; }
 if [ "$1" = "--all" ]; then
@@ -34,6 +34,8 @@ case "$target" in
   fuzz_onnx_model) cp tests/fixtures/models/int-outputs.onnx "$corpus/seed0.onnx"
                    cp tests/fixtures/models/tiny-bert-sentiment/onnx/model_quantized.onnx "$corpus/seed1.onnx" ;;
   fuzz_worker_protocol) printf '\001\001\000\000\000' > "$corpus/seed0" ;;
+  fuzz_chat_template) i=0; for f in tests/fixtures/chat_templates/*.jinja; do [ "$(stat -c %s "$f")" -lt 16384 ] || continue
+                        cp "$f" "$corpus/seed$i.jinja"; i=$((i + 1)); done ;;
   fuzz_generation_config) i=0; for f in tests/fixtures/models/*/generation_config.json; do cp "$f" "$corpus/seed$i.json"; i=$((i + 1)); done ;;
   fuzz_tokenizer_config) i=0; for f in tests/fixtures/models/*/tokenizer_config.json tests/fixtures/tokenizers/*/tokenizer_config.json; do
                            cp "$f" "$corpus/seed$i.json"; i=$((i + 1)); done ;;
@@ -50,6 +52,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 case "$target" in
   fuzz_onnx_model) dict=$PWD/fuzz/dicts/onnx.dict ;;
   fuzz_worker_protocol) dict= ;;
+  fuzz_chat_template) dict=$PWD/fuzz/dicts/jinja.dict ;;
   *) dict=$PWD/fuzz/dicts/json.dict ;;
 esac
 cd build-fuzz

@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <limits>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/files.hpp"
 #include "generation/generation_config.hpp"
 #include "generation/logits_processors.hpp"
 #include "generation/sampler.hpp"
@@ -214,4 +216,27 @@ TEST(GenerationMemory, TheCacheIsChargedToThePipelineAndRefusedByTheBudget) {
   EXPECT_EQ(owner_memory(p.memory_owner()).in_use, after.in_use) << "the refused call freed what it held";
 }
 
+}  // namespace
+
+namespace {
+TEST(GenerationErrors, ChatsThatCannotBeRendered) {
+  // No chat template in the folder.
+  std::string msg = fixtures::message_of<InvalidInputError>([&] { gpt2()(Chat{{"user", "hi"}}, max_new(3)); });
+  EXPECT_NE(msg.find("no chat_template"), std::string::npos) << msg;
+  Pipeline llama = pipeline("text-generation", fixtures::model("tiny-llama"));
+  msg = fixtures::message_of<InvalidInputError>([&] { llama(Chat{}, max_new(3)); });
+  EXPECT_NE(msg.find("chat 0 has no messages"), std::string::npos) << msg;
+  // A template that raises: a copy of the folder whose template refuses a role.
+  fixtures::ScratchDir dir("raising-template");
+  std::filesystem::copy(fixtures::model("tiny-llama"), dir.path / "m", std::filesystem::copy_options::recursive);
+  nlohmann::json config = nlohmann::json::parse(core::read_text_file(dir.path / "m" / "tokenizer_config.json"));
+  config["chat_template"] =
+      "{% for m in messages %}{% if m.role == 'tool' %}{{ raise_exception('tool messages are not supported') }}"
+      "{% endif %}{{ m.content }}{% endfor %}";
+  std::ofstream(dir.path / "m" / "tokenizer_config.json") << config.dump();
+  Pipeline raising = pipeline("text-generation", dir.path / "m");
+  msg = fixtures::message_of<InvalidInputError>([&] { raising(Chat{{"user", "a"}, {"tool", "b"}}, max_new(3)); });
+  EXPECT_NE(msg.find("tool messages are not supported"), std::string::npos) << msg;
+  EXPECT_NO_THROW(raising(Chat{{"user", "a"}}, max_new(3)));  // still usable
+}
 }  // namespace
