@@ -57,7 +57,10 @@ TEST_P(GenerationWorker, GivesThePipelinesTextAndStreamsIt) {
 
 TEST_P(GenerationWorker, AStreamCallbackStopsOrFailsOnlyItsCall) {
   auto worker = tf::make_worker(options_of(GetParam()));
-  tf::WorkerCall call = generation_call("text-generation", "tiny-gpt2", {"Once upon a time, there was a little"}, 60);
+  // Long enough (tiny-llama has no position limit: 1,500 tokens take ~0.2 s) that the process worker's cancel
+  // frame arrives while the child is still generating; with 60 tokens the child could finish first.
+  tf::WorkerCall call = generation_call("text-generation", "tiny-llama", {"Once upon a time, there was a little"}, 1500);
+  call.call_options = tf::call_options_from_json("text-generation", R"({"max_new_tokens": 1500, "min_new_tokens": 1500})");
   const size_t full = worker->submit(call).get().to_json().size();
   int pieces = 0;
   call.on_text = [&](const tf::StreamChunk& c) {
