@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <latch>
 #include <thread>
 
 #include "test_support.hpp"
@@ -45,8 +46,10 @@ TEST(GenerationBudget, CallsNeedingThreeTimesTheBudgetNeverExceedItAndFailCleanl
   reset_allocator_peak();
   std::atomic<int> ok{0}, refused{0}, wrong{0};
   std::vector<std::thread> threads;
+  std::latch start(3);  // the three begin together, so their calls overlap
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&] {
+      start.arrive_and_wait();
       for (int i = 0; i < 4; ++i) {
         try {
           if (p->operator()(prompt, o).to_json() == reference) ++ok;
