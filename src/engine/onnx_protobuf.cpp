@@ -255,66 +255,64 @@ int64_t ModelHeader::default_opset() const {
   return 0;
 }
 
-std::string control_flow_op(std::span<const std::byte> model) {
-  Reader r(model);
-  Field f;
-  while (r.next(f)) {
-    if (f.number != kModelGraph || f.wire != Wire::len) continue;
-    Reader g(f.payload);
-    Field gf;
-    while (g.next(gf)) {
-      if (gf.number != 1 || gf.wire != Wire::len) continue;  // GraphProto.node
-      Reader n(gf.payload);
-      Field nf;
-      while (n.next(nf)) {
-        if (nf.number != 4 || nf.wire != Wire::len) continue;  // NodeProto.op_type
-        const std::string op(reinterpret_cast<const char*>(nf.payload.data()), nf.payload.size());
-        if (op == "If" || op == "Loop" || op == "Scan") return op;
-      }
-    }
-  }
-  return "";
-}
-
-std::vector<std::string> prepacked_shared_initializers(std::span<const std::byte> model) {
+namespace {
+struct NodeInfo {
+  std::string op;
+  std::vector<std::string> inputs;
+};
+// The top-level graph's nodes (op type and inputs) and, if asked, its initializer names: what the checks
+// below read of a model. Throws WireError on malformed input.
+std::vector<NodeInfo> top_level_nodes(std::span<const std::byte> model, std::set<std::string>* initializers) {
   const auto text = [](std::span<const std::byte> b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); };
-  std::set<std::string> initializers;
-  std::map<std::string, int> consumers;  // initializer name -> nodes reading it
-  std::set<std::string> packed;          // read as input 1 (B) of a prepacking op
+  std::vector<NodeInfo> nodes;
   Reader r(model);
   Field f;
   while (r.next(f)) {
     if (f.number != kModelGraph || f.wire != Wire::len) continue;
     Reader g(f.payload);
     Field gf;
-    std::vector<std::pair<std::string, std::vector<std::string>>> nodes;  // op_type, inputs
     while (g.next(gf)) {
       if (gf.wire != Wire::len) continue;
-      if (gf.number == kGraphInitializer) {
+      if (gf.number == kGraphInitializer && initializers) {
         Reader t(gf.payload);
         Field tf;
         while (t.next(tf))
-          if (tf.number == 8 && tf.wire == Wire::len) initializers.insert(text(tf.payload));  // TensorProto.name
+          if (tf.number == 8 && tf.wire == Wire::len) initializers->insert(text(tf.payload));  // TensorProto.name
       } else if (gf.number == 1) {  // GraphProto.node: NodeProto { 1: input, 4: op_type }
         Reader n(gf.payload);
         Field nf;
-        std::pair<std::string, std::vector<std::string>> node;
+        NodeInfo node;
         while (n.next(nf)) {
-          if (nf.number == 1 && nf.wire == Wire::len) node.second.push_back(text(nf.payload));
-          else if (nf.number == 4 && nf.wire == Wire::len) node.first = text(nf.payload);
+          if (nf.number == 1 && nf.wire == Wire::len) node.inputs.push_back(text(nf.payload));
+          else if (nf.number == 4 && nf.wire == Wire::len) node.op = text(nf.payload);
         }
         nodes.push_back(std::move(node));
       }
     }
-    for (const auto& [op, inputs] : nodes) {
-      std::set<std::string> seen;
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        if (!initializers.count(inputs[i])) continue;
-        if (seen.insert(inputs[i]).second) ++consumers[inputs[i]];
-        if (i == 1 && (op == "MatMul" || op == "Gemm" || op == "MatMulInteger" || op == "FusedMatMul" ||
-                       op == "DynamicQuantizeMatMul" || op == "MatMulNBits" || op == "QLinearMatMul"))
-          packed.insert(inputs[i]);
-      }
+  }
+  return nodes;
+}
+}  // namespace
+
+std::string control_flow_op(std::span<const std::byte> model) {
+  for (const auto& node : top_level_nodes(model, nullptr))
+    if (node.op == "If" || node.op == "Loop" || node.op == "Scan") return node.op;
+  return "";
+}
+
+std::vector<std::string> prepacked_shared_initializers(std::span<const std::byte> model) {
+  std::set<std::string> initializers;
+  std::map<std::string, int> consumers;  // initializer name -> nodes reading it
+  std::set<std::string> packed;          // read as input 1 (B) of a prepacking op
+  const std::vector<NodeInfo> nodes = top_level_nodes(model, &initializers);
+  for (const auto& [op, inputs] : nodes) {
+    std::set<std::string> seen;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!initializers.count(inputs[i])) continue;
+      if (seen.insert(inputs[i]).second) ++consumers[inputs[i]];
+      if (i == 1 && (op == "MatMul" || op == "Gemm" || op == "MatMulInteger" || op == "FusedMatMul" ||
+                     op == "DynamicQuantizeMatMul" || op == "MatMulNBits" || op == "QLinearMatMul"))
+        packed.insert(inputs[i]);
     }
   }
   std::vector<std::string> shared;

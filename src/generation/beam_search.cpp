@@ -11,8 +11,6 @@
 namespace transformers::generation {
 
 namespace {
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 struct Hypothesis {
   double score = 0;
@@ -52,13 +50,11 @@ void log_softmax(std::span<float> x) {
 }  // namespace
 
 GenerationOutput beam_search(const GenerationModel& model, const TokenBatch& input, const GenerationConfig& config,
-                             std::vector<std::vector<int64_t>> start_rows, size_t max_length, uint64_t owner,
-                             const StepCallback&) {
+                             std::vector<std::vector<int64_t>> start_rows, size_t max_length, uint64_t owner) {
   const auto start = Clock::now();
   const size_t batch = input.batch, beams = static_cast<size_t>(config.num_beams), rows = batch * beams;
   const size_t vocab = model.vocab, prompt = start_rows[0].size();
   const std::vector<int64_t> eos = config.eos_token_id.value_or(std::vector<int64_t>{});
-  const auto is_eos = [&](int64_t t) { return std::find(eos.begin(), eos.end(), t) != eos.end(); };
   const double lp = config.length_penalty;
   // HF 4.46: early_stopping true, false, or "never" (GenerationConfig keeps the last as early_stopping_never).
   const size_t keep = std::max<size_t>(2, 1 + eos.size()) * beams;
@@ -81,7 +77,7 @@ GenerationOutput beam_search(const GenerationModel& model, const TokenBatch& inp
   std::vector<float> next_score(rows);
   for (size_t step = 0;; ++step) {
     const auto step_start = Clock::now();
-    float* logits = const_cast<float*>(stepper.step(ids));
+    float* logits = stepper.step(ids);
     const size_t cur_len = ids[0].size() + 1;  // with this step's token
     for (size_t i = 0; i < batch; ++i) {
       if (done[i]) {  // frozen: its beams continue unchanged (HF feeds pads; they are never read)
@@ -109,7 +105,7 @@ GenerationOutput beam_search(const GenerationModel& model, const TokenBatch& inp
         const size_t b = order[rank] / vocab;
         const auto t = static_cast<int64_t>(order[rank] % vocab);
         const size_t row = i * beams + b;
-        if (is_eos(t)) {
+        if (is_eos(config, t)) {
           if (rank >= beams) continue;
           Hypothesis h;
           h.tokens.assign(ids[row].begin() + static_cast<std::ptrdiff_t>(prompt), ids[row].end());

@@ -9,9 +9,9 @@ namespace transformers::generation {
 
 // `start_rows`: each input row's decoder start (prompt or decoder start token); `max_length` as generate()
 // resolved it. Returns num_return_sequences sequences per input row, best first (input row i's at
-// [i * R, (i + 1) * R)), each the start row then the hypothesis' tokens.
+// [i * R, (i + 1) * R)), each the start row then the hypothesis' tokens. No step callback: the best beam is
+// known only at the end (the pipelines refuse streaming and stop strings with beams).
 GenerationOutput beam_search(const GenerationModel& model, const TokenBatch& input, const GenerationConfig& config,
-                             std::vector<std::vector<int64_t>> start_rows, size_t max_length, uint64_t owner,
-                             const StepCallback& on_step);
+                             std::vector<std::vector<int64_t>> start_rows, size_t max_length, uint64_t owner);
 
 }  // namespace transformers::generation

@@ -31,9 +31,6 @@ DecoderStepper::DecoderStepper(const GenerationModel& model, const TokenBatch& i
       cache_(model.self_cache, input.batch * copies, owner, max_length),
       cross_(model.cross_cache, input.batch * copies, owner, input.length),
       owner_(owner) {
-  // Sized once for the longest the call may reach: the budget refuses a call that cannot fit before it
-  // starts, nothing is copied to grow, and pages never written (an early eos) never become resident.
-  cache_.reserve(max_length);
   if (model.encoder_decoder) {
     const std::vector<int64_t> dims = {static_cast<int64_t>(input.batch), static_cast<int64_t>(input.length)};
     const size_t bytes = input.ids.size() * sizeof(int64_t);
@@ -56,7 +53,7 @@ DecoderStepper::DecoderStepper(const GenerationModel& model, const TokenBatch& i
   }
 }
 
-const float* DecoderStepper::step(const std::vector<std::vector<int64_t>>& ids) {
+float* DecoderStepper::step(const std::vector<std::vector<int64_t>>& ids) {
   const bool first = steps_++ == 0;
   const size_t rows = rows_, vocab = model_.vocab;
   const size_t past = cache_.length();

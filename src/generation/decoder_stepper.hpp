@@ -21,8 +21,9 @@ class DecoderStepper {
                  uint64_t owner);
   size_t rows() const { return rows_; }
   // Runs the decoder on the last `seq` tokens of each row of `ids` (the whole prompt first, then 1) and
-  // returns each row's last-position logits, `vocab` apart.
-  const float* step(const std::vector<std::vector<int64_t>>& ids);
+  // returns each row's last-position logits, `vocab` apart, for the caller to process in place (valid until
+  // the next step).
+  float* step(const std::vector<std::vector<int64_t>>& ids);
   // Beam search: row r continues source row sources[r] (a row of the same input row).
   void reorder(std::span<const size_t> sources) { cache_.reorder(sources); }
   uint64_t cache_bytes() const { return cache_.bytes() + cross_.bytes(); }

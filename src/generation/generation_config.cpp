@@ -4,7 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/files.hpp"
+#include "core/json_fields.hpp"
 #include "transformers/error.hpp"
 
 namespace transformers::generation {
@@ -111,39 +111,24 @@ void check_range(bool ok, const std::string& what) {
 
 }  // namespace
 
-GenerationConfig model_generation_config_from_text(std::string_view config_text, std::string_view generation_text,
-                                                   const std::string& config_label, const std::string& generation_label) {
+GenerationConfig model_generation_config(nlohmann::json config, const nlohmann::json* generation_config,
+                                         const std::string& config_label, const std::string& generation_label) {
   GenerationConfig g;
-  {
-    Json config = Json::parse(config_text, nullptr, false);
-    if (!config.is_object()) throw ModelLoadError(config_label + " is not a JSON object");
-    // As Transformers.js: a decoder/generator/text_config object's fields count as the model's own.
-    for (const char* sub : {"decoder", "generator", "text_config"})
-      if (config.contains(sub) && config[sub].is_object()) config.update(config[sub]);
-    Json known = Json::object();
-    for (const char* k : {"max_length", "max_new_tokens", "min_length", "min_new_tokens", "do_sample", "temperature",
-                          "top_k", "top_p", "num_beams", "length_penalty", "early_stopping", "num_return_sequences",
-                          "repetition_penalty", "no_repeat_ngram_size", "bad_words_ids", "forced_bos_token_id",
-                          "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "eos_token_id",
-                          "pad_token_id", "bos_token_id", "decoder_start_token_id"})
-      if (config.contains(k)) known[k] = config[k];
-    assign(g, known, Reader{config_label});
-  }
-  if (!generation_text.empty()) {
-    Json gen = Json::parse(generation_text, nullptr, false);
-    if (!gen.is_object()) throw ModelLoadError(generation_label + " is not a JSON object");
-    assign(g, gen, Reader{generation_label});
-  }
+  // As Transformers.js: a decoder/generator/text_config object's fields count as the model's own. assign()
+  // reads only GenerationConfig's fields, as its constructor picks them from config.json.
+  for (const char* sub : {"decoder", "generator", "text_config"})
+    if (config.contains(sub) && config[sub].is_object()) config.update(config[sub]);
+  assign(g, config, Reader{config_label});
+  if (generation_config) assign(g, *generation_config, Reader{generation_label});
   return g;
 }
 
-GenerationConfig model_generation_config(const std::filesystem::path& config_json,
-                                         const std::filesystem::path& generation_config_json) {
-  const std::string config = core::read_text_file(config_json, "config.json");
-  const std::string generation = std::filesystem::exists(generation_config_json)
-                                     ? core::read_text_file(generation_config_json, "generation_config.json")
-                                     : std::string();
-  return model_generation_config_from_text(config, generation, config_json.string(), generation_config_json.string());
+GenerationConfig model_generation_config_from_text(std::string_view config_text, std::string_view generation_text,
+                                                   const std::string& config_label, const std::string& generation_label) {
+  const Json config = core::parse_json(config_text, core::JsonSource(config_label));
+  if (generation_text.empty()) return model_generation_config(config, nullptr, config_label, generation_label);
+  const Json generation = core::parse_json(generation_text, core::JsonSource(generation_label));
+  return model_generation_config(config, &generation, config_label, generation_label);
 }
 
 GenerationConfig with_call_options(GenerationConfig g, const GenerationOptions& o,
@@ -176,6 +161,7 @@ GenerationConfig with_call_options(GenerationConfig g, const GenerationOptions& 
   take(o.pad_token_id, opt(g.pad_token_id));
   take(o.bos_token_id, opt(g.bos_token_id));
   take(o.decoder_start_token_id, opt(g.decoder_start_token_id));
+  if (g.temperature == 0.0 && g.do_sample) g.do_sample = false;  // Transformers.js: greedy
   g.seed = o.seed;
   if (o.stop_strings) g.stop_strings = *o.stop_strings;
   g.max_time = o.max_time;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,17 +45,28 @@ struct GenerationConfig {
   std::optional<double> max_time;
 };
 
-// The model's part, read once at load: config.json (required) and generation_config.json (optional, may be
-// absent). ModelLoadError naming the file and the field for a value of the wrong type.
-GenerationConfig model_generation_config(const std::filesystem::path& config_json,
-                                         const std::filesystem::path& generation_config_json);
-// The same from the files' text (generation_config empty = absent); the labels name them in errors.
+// The model's part, read once at load: config.json's object and generation_config.json's (null: absent).
+// ModelLoadError naming the file (its label) and the field for a value of the wrong type.
+GenerationConfig model_generation_config(nlohmann::json config, const nlohmann::json* generation_config,
+                                         const std::string& config_label, const std::string& generation_label);
+// The same from the files' text (generation_config empty = absent).
 GenerationConfig model_generation_config_from_text(std::string_view config_json, std::string_view generation_config_json,
                                                    const std::string& config_label = "config.json",
                                                    const std::string& generation_label = "generation_config.json");
 // The call's part over the model's (a Setting left unset keeps the model's value, a cleared one removes it),
 // after the pipeline's default max_new_tokens. InvalidInputError naming an option out of its range.
+// temperature 0 with do_sample becomes greedy here, as Transformers.js decides it (with a warning).
 GenerationConfig with_call_options(GenerationConfig config, const GenerationOptions& options,
                                    std::optional<int64_t> pipeline_max_new_tokens = 256);
+
+// Beam search runs for num_beams > 1 without sampling (sampling with beams is Transformers.js' sampler).
+inline bool uses_beam_search(const GenerationConfig& c) { return c.num_beams > 1 && !c.do_sample; }
+// Whether `token` is one of the eos ids.
+inline bool is_eos(const GenerationConfig& c, int64_t token) {
+  if (c.eos_token_id)
+    for (int64_t e : *c.eos_token_id)
+      if (e == token) return true;
+  return false;
+}
 
 }  // namespace transformers::generation

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
-#include "core/files.hpp"
 #include "generation/generator.hpp"
 #include "transformers/error.hpp"
 
@@ -96,14 +95,12 @@ std::vector<CacheTensorSpec> cache_specs(const Session& s, const std::string& pa
 }  // namespace
 
 GenerationModel describe_generation_model(const Session* encoder, const Session& decoder, const ModelConfig& config,
-                                          const std::filesystem::path& config_json) {
+                                          const nlohmann::json& c) {
   GenerationModel m;
   m.encoder = encoder;
   m.decoder = &decoder;
   m.encoder_decoder = encoder != nullptr;
   const std::string where = decoder.path().string();
-  Json c = Json::parse(core::read_text_file(config_json, "config.json"), nullptr, false);
-  if (!c.is_object()) c = Json::object();
   const ConfigGeometry g = config_geometry(c, config.model_type);
   if (m.encoder_decoder) {
     m.self_cache = cache_specs(decoder, ".decoder", g.heads, g.head_dim, where);

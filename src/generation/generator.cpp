@@ -12,18 +12,12 @@
 
 namespace transformers::generation {
 
-namespace {
-using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-}  // namespace
-
 GenerationOutput generate(const GenerationModel& model, const TokenBatch& input, GenerationConfig config,
                           uint64_t owner, const StepCallback& on_step) {
   const auto start = Clock::now();
   const size_t batch = input.batch;
   if (batch == 0) throw InvalidInputError("generation: no input rows");
-  if (config.temperature == 0.0 && config.do_sample) config.do_sample = false;  // Transformers.js: greedy
-  const bool beams = config.num_beams > 1 && !config.do_sample;
+  const bool beams = uses_beam_search(config);
   if (!config.do_sample && !beams && config.num_return_sequences > 1)
     throw InvalidInputError("num_return_sequences has to be 1 when doing greedy search, but is " +
                             std::to_string(config.num_return_sequences) + ".");
@@ -61,7 +55,7 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
     if (id < 0 || static_cast<size_t>(id) >= model.vocab)
       throw InvalidInputError("generation: input token id " + std::to_string(id) + " is outside the model's vocabulary of " +
                               std::to_string(model.vocab));
-  if (beams) return beam_search(model, input, config, std::move(start_rows), max_length, owner, on_step);
+  if (beams) return beam_search(model, input, config, std::move(start_rows), max_length, owner);
 
   GenerationOutput out;
   out.prompt_length = input_length;
@@ -75,7 +69,7 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
   std::vector<int64_t> new_tokens(batch);
   for (size_t step = 0;; ++step) {
     const auto step_start = Clock::now();
-    float* logits = const_cast<float*>(stepper.step(ids));
+    float* logits = stepper.step(ids);
     for (size_t r = 0; r < batch; ++r) {
       const std::span<float> row(logits + r * vocab, vocab);
       processors.apply(ids[r], row);
@@ -103,10 +97,7 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
     // Transformers.js: stop when every row is done at once (max length reached, or its last token an eos).
     bool all_done = true;
     for (size_t r = 0; r < batch && all_done; ++r) {
-      bool done = ids[r].size() >= max_length;
-      if (config.eos_token_id)
-        for (int64_t eos : *config.eos_token_id) done = done || ids[r].back() == eos;
-      all_done = done;
+      all_done = ids[r].size() >= max_length || is_eos(config, ids[r].back());
     }
     if (all_done) break;
     if (config.max_time && ms_since(start) >= *config.max_time * 1000.0) {

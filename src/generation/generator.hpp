@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,6 +20,9 @@
 #include "transformers/model_folder.hpp"
 
 namespace transformers::generation {
+
+using Clock = std::chrono::steady_clock;
+inline double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 // The graphs of a generating model and what they take, checked at load (ModelLoadError naming the file).
 struct GenerationModel {
@@ -34,10 +38,11 @@ struct GenerationModel {
   // up front, not an ONNX Runtime Gather error; 0 = no such limit (rotary positions).
   size_t position_limit = 0;
 };
-// `config` is the folder's config.json; the cache geometry comes from the graph's past inputs and, where their
-// dims are symbolic, from config.json as Transformers.js derives it per model_type.
+// `config` and `config_json` are the folder's config.json (typed and whole); the cache geometry comes from the
+// graph's past inputs and, where their dims are symbolic, from config.json as Transformers.js derives it per
+// model_type.
 GenerationModel describe_generation_model(const Session* encoder, const Session& decoder, const ModelConfig& config,
-                                          const std::filesystem::path& config_json);
+                                          const nlohmann::json& config_json);
 
 // A batch of token rows, row-major: decoder-only prompts (left-padded) or encoder inputs (right-padded).
 struct TokenBatch {

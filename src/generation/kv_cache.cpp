@@ -35,32 +35,23 @@ OwnedBuffer::~OwnedBuffer() {
 }
 
 KvCache::KvCache(std::vector<CacheTensorSpec> specs, size_t batch, uint64_t owner, size_t max_tokens)
-    : batch_(batch), max_tokens_(max_tokens), owner_(owner) {
-  for (auto& s : specs) tensors_.push_back(Tensor{std::move(s), {}, {}, {}, {}});
-}
-
-void KvCache::reserve(size_t tokens) {
-  if (tokens <= capacity_) return;
-  const size_t capacity = capacity_ == 0 ? tokens : std::max(tokens, std::min(capacity_ * 2, max_tokens_));
-  const uint64_t before = bytes();
-  for (auto& t : tensors_) {
-    const size_t bytes = batch_ * static_cast<size_t>(t.spec.heads * t.spec.head_dim) * capacity * sizeof(float);
-    OwnedBuffer past(bytes, owner_, "key/value cache");
-    OwnedBuffer present(bytes, owner_, "key/value cache");
-    // The past is compact [batch, heads, length, head_dim]: its bytes are a prefix, whatever the capacity.
-    if (length_) std::memcpy(past.data(), t.past.data(), batch_ * t.spec.heads * t.spec.head_dim * length_ * sizeof(float));
-    t.past = std::move(past);
-    t.present = std::move(present);
+    : batch_(batch), capacity_(max_tokens), owner_(owner) {
+  // Sized once for the longest the call may reach: the budget refuses a call that cannot fit before it
+  // starts, nothing is copied to grow, and pages never written (an early eos) never become resident.
+  for (auto& s : specs) {
+    const size_t bytes = batch_ * static_cast<size_t>(s.heads * s.head_dim) * capacity_ * sizeof(float);
+    Tensor t{std::move(s), OwnedBuffer(bytes, owner_, "key/value cache"), OwnedBuffer(bytes, owner_, "key/value cache"), {}, {}};
+    tensors_.push_back(std::move(t));
   }
-  capacity_ = capacity;
-  cache_released(owner_, before);
   cache_acquired(owner_, bytes(), bytes_per_token());
 }
 
 KvCache::~KvCache() { cache_released(owner_, bytes()); }
 
 void KvCache::bind(std::vector<InputTensor>& inputs, std::vector<OutputBuffer>& outputs, size_t new_tokens) {
-  reserve(length_ + new_tokens);
+  if (length_ + new_tokens > capacity_)
+    throw Error("generation: the key/value cache holds " + std::to_string(capacity_) + " positions, step needs " +
+                std::to_string(length_ + new_tokens));
   for (auto& t : tensors_) {
     const auto b = static_cast<int64_t>(batch_);
     t.past_dims = {b, t.spec.heads, static_cast<int64_t>(length_), t.spec.head_dim};

@@ -1,7 +1,7 @@
 // The key/value cache of one generation call, owned by our allocator and charged to the pipeline: one pair of
 // buffers per cache tensor (the past being read, the present ONNX Runtime writes through I/O binding),
-// swapped after every step. Buffers are sized once for the positions the call may reach, so a step allocates
-// nothing and copies nothing (reserve() can still grow them, doubling, copying the used part once). A buffer our allocator refuses (the memory budget) is a BudgetExceededError, and
+// swapped after every step. Both are sized once, for the positions the call may reach, so a step allocates
+// nothing and copies nothing. A buffer our allocator refuses (the memory budget) is a BudgetExceededError, and
 // everything the call held is freed with the cache. Internal.
 #pragma once
 
@@ -42,13 +42,11 @@ struct CacheTensorSpec {
 
 class KvCache {
  public:
-  // `max_tokens`: the most positions the call can reach (growth never goes beyond it).
+  // `max_tokens`: the most positions the call can reach; allocated now.
   KvCache(std::vector<CacheTensorSpec> specs, size_t batch, uint64_t owner, size_t max_tokens);
   ~KvCache();
   KvCache(const KvCache&) = delete;
   KvCache& operator=(const KvCache&) = delete;
-  // Makes room for `tokens` positions (growing by doubling, capped at max_tokens; the first size is exact).
-  void reserve(size_t tokens);
   size_t length() const { return length_; }  // positions held (the past of the next step)
   // The past inputs of the next step, and the present outputs bound for `new_tokens` more positions.
   void bind(std::vector<InputTensor>& inputs, std::vector<OutputBuffer>& outputs, size_t new_tokens);
@@ -66,7 +64,7 @@ class KvCache {
     std::vector<int64_t> past_dims, present_dims;
   };
   std::vector<Tensor> tensors_;
-  size_t batch_ = 0, capacity_ = 0, length_ = 0, max_tokens_ = 0;
+  size_t batch_ = 0, capacity_ = 0, length_ = 0;
   uint64_t owner_ = 0;
 };
 

@@ -1,20 +1,18 @@
 #include "generation/text_streamer.hpp"
 
+#include "tokenizers/jinja/jinja_strings.hpp"
+
 namespace transformers::generation {
 
 namespace {
-// The code point ending `text` (0 when empty or not valid UTF-8 there).
+// The code point ending `text` (0 when empty).
 uint32_t last_code_point(const std::string& text) {
   if (text.empty()) return 0;
   size_t i = text.size() - 1;
   while (i > 0 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data() + i);
-  const size_t n = text.size() - i;
-  if (n == 1) return p[0];
-  if (n == 2) return (p[0] & 0x1Fu) << 6 | (p[1] & 0x3Fu);
-  if (n == 3) return (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
-  if (n == 4) return (p[0] & 0x07u) << 18 | (p[1] & 0x3Fu) << 12 | (p[2] & 0x3Fu) << 6 | (p[3] & 0x3Fu);
-  return 0;
+  char32_t cp = 0;
+  jinja::text::decode(text, i, cp);
+  return cp;
 }
 
 // Transformers.js' is_chinese_char.

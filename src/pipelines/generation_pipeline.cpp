@@ -1,18 +1,19 @@
 #include "pipelines/generation_pipeline.hpp"
 
 #include "core/files.hpp"
+#include "core/json_fields.hpp"
 #include "generation/text_streamer.hpp"
+#include "tokenizers/jinja/jinja_strings.hpp"
 #include "pipelines/task_registry.hpp"
 #include "transformers/error.hpp"
 
 namespace transformers::pipelines {
 
 namespace {
-nlohmann::json read_json_object(const std::filesystem::path& file) {
-  if (!std::filesystem::exists(file)) return nlohmann::json::object();
-  nlohmann::json j = nlohmann::json::parse(core::read_text_file(file, "JSON file"), nullptr, false);
-  if (!j.is_object()) throw ModelLoadError(file.string() + " is not a JSON object");
-  return j;
+// An optional JSON file of the folder, parsed once at load (an object, or null when absent).
+nlohmann::json read_optional_object(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) return nullptr;
+  return core::parse_json(core::read_text_file(file, "JSON file"), core::JsonSource(file.string()));
 }
 }  // namespace
 
@@ -30,12 +31,17 @@ GenerationPipeline::GenerationPipeline(std::string task, const std::filesystem::
       session_options.memory_owner = memory_owner;
       decoder_session.emplace(decoder_file, session_options);
     }
-    model_json = read_json_object(model / "config.json");
-    tokenizer_config = read_json_object(folder.tokenizer_config_json());
+    // Each file is read and parsed once here, for everything generation needs of it.
+    const auto config_file = model / "config.json", generation_file = model / "generation_config.json";
+    model_json = core::parse_json(core::read_text_file(config_file, "config.json"), core::JsonSource(config_file.string()));
+    tokenizer_config = read_optional_object(folder.tokenizer_config_json());
+    if (tokenizer_config.is_null()) tokenizer_config = nlohmann::json::object();
     this->model = generation::describe_generation_model(encoder_decoder ? &*session : nullptr,
                                                         encoder_decoder ? *decoder_session : *session, config,
-                                                        model / "config.json");
-    model_config = generation::model_generation_config(model / "config.json", model / "generation_config.json");
+                                                        model_json);
+    const nlohmann::json generation_json = read_optional_object(generation_file);
+    model_config = generation::model_generation_config(model_json, generation_json.is_null() ? nullptr : &generation_json,
+                                                       config_file.string(), generation_file.string());
   } catch (...) {
     release();
     throw;
@@ -51,7 +57,7 @@ GenerationPipeline::Generated GenerationPipeline::generate(const generation::Tok
                                                            const std::vector<size_t>& search_from) {
   const StreamCallback* stream = current_stream();
   const size_t rows = batch.batch;
-  const bool beams = config.num_beams > 1 && !(config.do_sample && config.temperature != 0.0);
+  const bool beams = generation::uses_beam_search(config);
   if (beams && stream)
     throw InvalidInputError(task + ": streaming with beam search is not supported (the best beam is known only at the end)");
   if (beams && !config.stop_strings.empty())
@@ -78,10 +84,7 @@ GenerationPipeline::Generated GenerationPipeline::generate(const generation::Tok
           const std::string text = tokenizer->decode(generated[r], true);
           for (const auto& s : config.stop_strings) stopped[r] = stopped[r] || text.find(s) != std::string::npos;
         }
-        bool eos = false;
-        if (config.eos_token_id)
-          for (int64_t e : *config.eos_token_id) eos = eos || tokens[r] == e;
-        all_done = all_done && (stopped[r] || eos);
+        all_done = all_done && (stopped[r] || generation::is_eos(config, tokens[r]));
       }
     }
     return !user_stopped && !all_done;
@@ -107,23 +110,12 @@ GenerationPipeline::Generated GenerationPipeline::generate(const generation::Tok
   return g;
 }
 
-size_t utf16_length(std::string_view text) {
-  size_t units = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if ((c & 0xC0) == 0x80) continue;
-    units += c >= 0xF0 ? 2 : 1;
-  }
-  return units;
-}
-
 size_t utf16_offset(std::string_view text, size_t units) {
   size_t seen = 0, i = 0;
   while (i < text.size() && seen < units) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    seen += c >= 0xF0 ? 2 : 1;
-    ++i;
-    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    char32_t cp = 0;
+    i += jinja::text::decode(text, i, cp);
+    seen += cp > 0xFFFF && cp != jinja::text::kInvalid ? 2 : 1;  // as jinja::text::utf16_length counts
   }
   return i;
 }

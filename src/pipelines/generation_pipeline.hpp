@@ -44,9 +44,8 @@ class GenerationPipeline : public Pipeline::Impl {
   nlohmann::json model_json = nlohmann::json::object();        // config.json
 };
 
-// UTF-16 code units of `text` (JavaScript's string length), and the byte offset where the first `units`
-// code units end: Transformers.js cuts decoded text by JavaScript string lengths.
-size_t utf16_length(std::string_view text);
+// The byte offset where the first `units` UTF-16 code units of `text` end: Transformers.js cuts decoded text
+// by JavaScript string lengths (jinja::text::utf16_length counts them).
 size_t utf16_offset(std::string_view text, size_t units);
 
 }  // namespace transformers::pipelines

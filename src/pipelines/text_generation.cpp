@@ -4,6 +4,7 @@
 #include "pipelines/chat_input.hpp"
 #include "pipelines/generation_pipeline.hpp"
 #include "pipelines/task_json.hpp"
+#include "tokenizers/jinja/jinja_strings.hpp"
 #include "transformers/error.hpp"
 
 namespace transformers {
@@ -13,7 +14,7 @@ namespace {
 class TextGeneration final : public pipelines::GenerationPipeline {
  public:
   TextGeneration(const std::filesystem::path& model, const PipelineOptions& options)
-      : GenerationPipeline("text-generation", model, options, false) {}
+      : GenerationPipeline("text-generation", model, options, false), chats_(tokenizer_config, model) {}
 
   Output run(const PipelineInputs& inputs, bool batched_input, const CallOptions& call_options) override {
     const auto& options = std::get<TextGenerationOptions>(call_options);
@@ -23,7 +24,7 @@ class TextGeneration final : public pipelines::GenerationPipeline {
     if (chat) {
       prompts.clear();
       for (size_t i = 0; i < inputs.chats.size(); ++i)
-        prompts.push_back(pipelines::render_chat(tokenizer_config, inputs.chats[i], i, model_path));
+        prompts.push_back(chats_.render(inputs.chats[i], i));
     }
     // As Transformers.js: special tokens unless the tokenizer adds none by default; a chat's template has them.
     const auto flag = [&](const char* key) {
@@ -58,7 +59,7 @@ class TextGeneration final : public pipelines::GenerationPipeline {
                                           batch.ids.begin() + static_cast<std::ptrdiff_t>((r + 1) * longest));
         const std::string decoded = tokenizer->decode(padded, true);
         prompt_bytes[r] = decoded.size();
-        prompt_units[r] = pipelines::utf16_length(decoded);
+        prompt_units[r] = jinja::text::utf16_length(decoded);
       }
     }
     const generation::GenerationConfig config = call_config(options.generation);
@@ -83,6 +84,9 @@ class TextGeneration final : public pipelines::GenerationPipeline {
     out.set_generation_stats(std::move(g.output.stats));
     return out;
   }
+
+ private:
+  pipelines::ChatRenderer chats_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "pipeline_cache.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 #include "transformers/tokenizer.hpp"
@@ -46,14 +47,12 @@ TEST_P(BeamGolden, EqualsTheReference) {
   const json& source = generation_case(c["prompt_from"]);
   const std::string model = c["model"], task = source["task"];
   const auto folder = fixtures::model(model.c_str());
-  static std::map<std::string, Pipeline> pipelines;
-  auto it = pipelines.find(task + model);
-  if (it == pipelines.end()) it = pipelines.emplace(task + model, pipeline(task, folder)).first;
+  Pipeline& p = fixtures::cached_pipeline(task, model);
   const Tokenizer tok = Tokenizer::from_files(folder / "tokenizer.json", folder / "tokenizer_config.json");
   const CallOptions options = call_options_from_json(task, c["options"].dump());
   const json& in = source["input"];
-  const Output out = in.is_string() ? it->second(in.get<std::string>(), options)
-                                    : it->second(in.get<std::vector<std::string>>(), options);
+  const Output out = in.is_string() ? p(in.get<std::string>(), options)
+                                    : p(in.get<std::vector<std::string>>(), options);
   const json got = json::parse(out.to_json());
   // What the reference's sequences decode to, in the pipeline's shape.
   const json& seqs = c["sequences"];

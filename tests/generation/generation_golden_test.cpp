@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "pipeline_cache.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 #include "transformers/tokenizer.hpp"
@@ -24,11 +25,7 @@ const json& goldens() {
 }
 
 Pipeline& pipeline_for(const std::string& task, const std::string& model) {
-  static std::map<std::string, Pipeline> pipelines;
-  const std::string key = task + "|" + model;
-  auto it = pipelines.find(key);
-  if (it == pipelines.end()) it = pipelines.emplace(key, pipeline(task, fixtures::model(model.c_str()))).first;
-  return it->second;
+  return fixtures::cached_pipeline(task, model);
 }
 
 bool is_chat(const json& in) { return in.is_array() && !in.empty() && in[0].is_object(); }

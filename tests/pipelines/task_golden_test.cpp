@@ -11,6 +11,7 @@
 
 #include "core/files.hpp"
 #include "pipelines/json_compare.hpp"
+#include "pipeline_cache.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -26,11 +27,7 @@ const json& goldens() {
 }
 
 Pipeline& pipeline_for(const std::string& task, const std::string& model) {
-  static std::map<std::string, Pipeline> pipelines;
-  const std::string key = task + "|" + model;
-  auto it = pipelines.find(key);
-  if (it == pipelines.end()) it = pipelines.emplace(key, pipeline(task, fixtures::model(model.c_str()))).first;
-  return it->second;
+  return fixtures::cached_pipeline(task, model);
 }
 
 std::vector<std::string> strings(const json& j) {

@@ -95,6 +95,7 @@ TEST_P(GenerationWorker, ChatsTravel) {
   } catch (const tf::Error& e) {
     got = std::string("error: ") + e.what();
   }
+  EXPECT_EQ(expected.rfind("error:", 0), std::string::npos) << "the chat must render here: " << expected;
   EXPECT_EQ(got, expected);
 }
 
