@@ -23,6 +23,10 @@ APT_PACKAGES=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenc
               python3-onnx python3-numpy)   # python3-*: tools/use_lite/convert.py (the default model)
 # `setup.sh --fuzz-tools` (scripts/fuzz.sh, CI's sanitizer phase): clang and libFuzzer too.
 if [ "${1:-}" = "--fuzz-tools" ]; then APT_PACKAGES+=(clang libfuzzer-14-dev); fi
+# `setup.sh --translit` (tools/translit/: training and checking the transliteration model, not needed to use
+# it): torch, OpenBLAS (Debian's torch on the reference BLAS trains 25x slower), ICU's Python binding and the
+# Russian dictionary the words come from.
+if [ "${1:-}" = "--translit" ]; then APT_PACKAGES+=(python3-torch libopenblas0-pthread python3-icu hunspell-ru); fi
 
 log() { printf '[setup] %s\n' "$*"; }
 

@@ -25,8 +25,10 @@
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(TRANSFORMERS_TEST_SANITIZED)
 #define SKIP_RSS_UNDER_ASAN() GTEST_SKIP() << "RSS assertions are meaningless under a sanitizer's shadow memory"
+#define TRANSFORMERS_RSS_ASSERTIONS 0  // for a test that checks more than RSS: its RSS part only
 #else
 #define SKIP_RSS_UNDER_ASAN() (void)0
+#define TRANSFORMERS_RSS_ASSERTIONS 1
 #endif
 
 namespace transformers::fixtures {

@@ -84,10 +84,13 @@ const std::vector<Command>& commands() {
         {"policy", "P", "immediate, deferred:MS or retain"},
         {"runs", "N", "calls per cycle (default 10)"},
         {"cycles", "N", "load-run-dispose cycles (default 0)"},
-        {"then", "DIR2", "a second model loaded after the first is disposed"},
+        {"then", "[TASK:]DIR2", "a second pipeline (of TASK, default the same task) loaded after the first is disposed"},
+        {"inputs", "FILE", "the first pipeline's inputs, one per line (default: the task's samples)"},
         {"worker", "KIND", "thread or process: inside a worker, host and worker side by side"},
         {"plot", "FILE.svg", "an SVG plot of the phases"}},
-       "  the memory report at each phase of a pipeline's life (with --worker, including after terminate)\n",
+       "  the memory report at each phase of a pipeline's life (with --worker, including after terminate; with a\n"
+       "  deferred policy, after its idle period). The articles' scenario: mem translation --model DIR\n"
+       "  --then text-classification:DIR2 --worker process (docs/seed-scenario.md)\n",
        mem_command},
       {"tokenize", "[TEXT | lines on stdin]",
        {kModel, kJson,

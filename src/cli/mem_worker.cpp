@@ -1,9 +1,13 @@
-// `transformers-cpp mem --worker thread|process`: the same phases as `mem`, with the pipeline inside a
-// worker; the host's memory and the worker's side by side, and what the host keeps after terminate().
+// `transformers-cpp mem --worker thread|process`: the same phases as `mem`, with the pipelines inside a
+// worker — load, run, dispose, a second pipeline (--then), the idle period of a deferred policy,
+// terminate — the host's memory and the worker's side by side, and what the host keeps after terminate().
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "cli/args.hpp"
 #include "cli/mem_plot.hpp"
+#include "cli/mem_stages.hpp"
 #include "cli/options.hpp"
 #include "transformers/error.hpp"
 #include "transformers/memory_report.hpp"
@@ -25,22 +29,19 @@ uint64_t pipelines_in_use(const MemoryReport& r) {
   for (const auto& p : r.pipelines) n += p.in_use;
   return n;
 }
-uint64_t pipelines_peak(const MemoryReport& r) {
-  uint64_t n = 0;
-  for (const auto& p : r.pipelines) n += p.peak_in_use;
-  return n;
-}
 
 std::string phase_json(const WorkerPhase& p) {
   return "{\"phase\":\"" + p.name + "\",\"host\":" + p.host.to_json() +
          ",\"worker\":" + (p.worker ? p.worker->to_json() : "null") + "}";
 }
 
-void print_phase(const WorkerPhase& p, WorkerKind kind) {
+// The worker's allocator reuses since the phase before (a second load served from the first's freed
+// memory) beside its memory.
+void print_phase(const WorkerPhase& p, const WorkerPhase* before, WorkerKind kind) {
   std::printf("%-20s %8.1f %8.1f %8.1f |", p.name.c_str(), mib(p.host.process.rss), mib(p.host.process.rss_anon),
               mib(p.host.process.rss_file));
   if (!p.worker) {
-    std::printf(" %8s %8s %8s %8s %8s %9s\n", "-", "-", "-", "-", "-", "-");
+    std::printf(" %8s %8s %8s %8s %8s %8s %7s %9s\n", "-", "-", "-", "-", "-", "-", "-", "-");
     return;
   }
   const MemoryReport& w = *p.worker;
@@ -49,29 +50,32 @@ void print_phase(const WorkerPhase& p, WorkerKind kind) {
   } else {
     std::printf(" %8s %8s", "=host", "=host");  // a thread worker is in the host's process
   }
-  std::printf(" %8.1f %8.1f %8.1f %9zu\n", mib(pipelines_in_use(w)), mib(pipelines_peak(w)),
-              mib(w.mapped_weights_bytes), w.pipelines.size());
+  const uint64_t hits = w.allocator.cache_hits - (before && before->worker ? before->worker->allocator.cache_hits : 0);
+  std::printf(" %8.1f %8.1f %8.1f %8.1f %7llu %9zu\n", mib(w.allocator.reserved), mib(w.allocator.cached),
+              mib(pipelines_in_use(w)), mib(w.mapped_weights_bytes), static_cast<unsigned long long>(hits),
+              w.pipelines.size());
+}
+
+WorkerCall call_of(const MemStage& stage, const PipelineOptions& po) {
+  WorkerCall call;
+  call.task = stage.task;
+  call.model = stage.model;
+  call.pipeline_options = po;
+  call.inputs = stage.inputs;
+  return call;
 }
 }  // namespace
 
-int mem_worker_command(const Args& args, WorkerKind kind) {
-  const std::string task = args.positionals()[0];
-  const std::string model = args.require("model");
+int mem_worker_command(const Args& args, WorkerKind kind, const std::vector<MemStage>& stages) {
   const int cycles = args.get_int("cycles", 0), runs = args.get_int("runs", 10);
   if (cycles < 0 || runs < 1) throw InvalidInputError("mem: need --cycles >= 0 and --runs >= 1");
-  if (args.has("then")) throw InvalidInputError("mem: --then is not supported with --worker");
   WorkerOptions wo;
   wo.kind = kind;
   wo.name = std::string("mem-") + to_string(kind);
   if (auto policy = args.get("policy")) wo.release_policy = parse_release_policy(*policy);
   wo.intra_op_threads = args.get_int("threads", 0);
-  WorkerCall call;
-  call.task = task;
-  call.model = model;
-  call.pipeline_options = pipeline_options(args);
-  call.inputs = {"The quick brown fox jumps over the lazy dog.",
-                 "Memory that is given back to the operating system can be used by every other program.", "ok",
-                 "A somewhat longer sentence, so that the batch is padded and the working memory is real."};
+  const PipelineOptions po = pipeline_options(args);
+  const WorkerCall first = call_of(stages[0], po);
 
   std::vector<WorkerPhase> phases;
   std::unique_ptr<Worker> worker;
@@ -83,12 +87,28 @@ int mem_worker_command(const Args& args, WorkerKind kind) {
   mark("before worker");
   worker = make_worker(wo);
   mark("worker started");
-  worker->load(task, model, call.pipeline_options).get();
+  worker->load(first.task, first.model, po).get();
   mark("pipeline loaded");
-  worker->submit(call).get();
+  worker->submit(first).get();
   mark("after first run");
-  for (int i = 0; i < runs; ++i) worker->submit(call).get();
+  for (int i = 0; i < runs; ++i) worker->submit(first).get();
   mark("after " + std::to_string(runs) + " runs");
+  worker->unload(first.task, first.model, po).get();
+  mark("after dispose");
+  if (stages.size() > 1) {
+    const WorkerCall second = call_of(stages[1], po);
+    worker->load(second.task, second.model, po).get();
+    mark("second loaded");
+    worker->submit(second).get();
+    mark("second run");
+    worker->unload(second.task, second.model, po).get();
+    mark("second disposed");
+  }
+  const ReleasePolicy policy = wo.release_policy.value_or(allocator_options().policy);
+  if (auto wait = idle_wait_ms(policy)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(*wait));
+    mark("after idle " + std::to_string(policy.idle_ms) + " ms");
+  }
   const WorkerStats stats = worker->stats();
   worker->terminate();
   mark("after terminate");
@@ -97,19 +117,21 @@ int mem_worker_command(const Args& args, WorkerKind kind) {
   std::vector<double> cycle_rss;
   for (int i = 0; i < cycles; ++i) {
     auto w = make_worker(wo);
-    w->submit(call).get();
+    w->submit(first).get();
     w->terminate();
     cycle_rss.push_back(mib(process_memory().rss));
   }
 
   if (auto plot = args.get("plot")) {
-    std::vector<MemPhase> host;
-    for (const auto& p : phases) host.push_back({p.name, p.host});
-    write_mem_plot(*plot, host);  // the host's side: what a worker leaves behind is the question
+    // A process worker's own memory is the story while it lives; the host's before it starts and after.
+    std::vector<MemPhase> shown;
+    for (const auto& p : phases)
+      shown.push_back({p.name, kind == WorkerKind::process && p.worker ? *p.worker : p.host});
+    write_mem_plot(*plot, shown);
   }
   if (args.has("json")) {
     std::string s = std::string("{\"worker\":\"") + to_string(kind) + "\",\"worker_pid\":" + std::to_string(stats.pid) +
-                    ",\"phases\":[";
+                    ",\"policy\":\"" + to_string(policy) + "\",\"phases\":[";
     for (size_t i = 0; i < phases.size(); ++i) s += (i ? "," : "") + phase_json(phases[i]);
     s += "],\"cycle_rss_mib\":[";
     for (size_t i = 0; i < cycle_rss.size(); ++i) {
@@ -120,17 +142,20 @@ int mem_worker_command(const Args& args, WorkerKind kind) {
     std::printf("%s]}\n", s.c_str());
     return 0;
   }
-  std::printf("%s on %s in a %s worker (pid %d)\n\n", task.c_str(), model.c_str(), to_string(kind), stats.pid);
+  std::printf("%s on %s", first.task.c_str(), first.model.c_str());
+  if (stages.size() > 1) std::printf(", then %s on %s", stages[1].task.c_str(), stages[1].model.c_str());
+  std::printf(" in a %s worker (pid %d); policy %s\n\n", to_string(kind), stats.pid, to_string(policy).c_str());
   std::printf("%-20s %26s | %s\n", "", "host", "worker");
-  std::printf("%-20s %8s %8s %8s | %8s %8s %8s %8s %8s %9s\n", "phase (MiB)", "RSS", "anon", "file", "RSS", "anon",
-              "in use", "peak", "mapped", "pipelines");
-  for (const auto& p : phases) print_phase(p, kind);
+  std::printf("%-20s %8s %8s %8s | %8s %8s %8s %8s %8s %8s %7s %9s\n", "phase (MiB)", "RSS", "anon", "file", "RSS",
+              "anon", "reserved", "cached", "in use", "mapped", "+reused", "pipelines");
+  for (size_t i = 0; i < phases.size(); ++i) print_phase(phases[i], i ? &phases[i - 1] : nullptr, kind);
   const double kept = mib(phases.back().host.process.rss) - mib(phases.front().host.process.rss);
   std::printf("\nhost RSS after terminate - before the worker: %+.1f MiB\n", kept);
   if (kind == WorkerKind::thread) {
-    std::printf("(a thread worker shares the host's process: its RSS is the host's; in use / peak are its pipelines'\n"
-                " allocator figures. The first worker of a process also initialises ONNX Runtime, ~25 MiB kept for\n"
-                " the process's life: --cycles shows that later workers come back to the same level.)\n");
+    std::printf("(a thread worker shares the host's process: its RSS is the host's; reserved / cached are the\n"
+                " process allocator's, in use its pipelines'. The first worker of a process also initialises ONNX\n"
+                " Runtime, ~25 MiB kept for the process's life: --cycles shows that later workers come back to the\n"
+                " same level.)\n");
   }
   if (!cycle_rss.empty()) {
     std::printf("host RSS after each start/run/terminate cycle (MiB):");

@@ -67,6 +67,15 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
   DecoderStepper stepper(model, input, 1, max_length, owner);
   const size_t vocab = model.vocab;
   std::vector<int64_t> new_tokens(batch);
+  // A row that has produced an eos is finished: its later tokens are the pad token (Python transformers'
+  // unfinished_sequences), so every row of a batch gives what it gives alone. Transformers.js 4.3.1 keeps
+  // generating for finished rows until all end on an eos at the same step, so its batched outputs can carry
+  // text after the end (docs/generation.md). The row still runs through the step and its draws (a seeded
+  // sample of the other rows stays Transformers.js').
+  std::vector<char> finished(batch, 0);
+  const int64_t pad = config.pad_token_id ? *config.pad_token_id
+                      : config.eos_token_id && !config.eos_token_id->empty() ? config.eos_token_id->front()
+                                                                              : 0;
   for (size_t step = 0;; ++step) {
     const auto step_start = Clock::now();
     float* logits = stepper.step(ids);
@@ -85,6 +94,8 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
       } else {
         new_tokens[r] = argmax(row);
       }
+      if (finished[r]) new_tokens[r] = pad;
+      finished[r] = finished[r] || is_eos(config, new_tokens[r]);
       ids[r].push_back(new_tokens[r]);
     }
     if (step == 0) out.stats.prefill_ms = ms_since(step_start);
@@ -94,15 +105,24 @@ GenerationOutput generate(const GenerationModel& model, const TokenBatch& input,
       out.stats.stopped = true;
       break;
     }
-    // Transformers.js: stop when every row is done at once (max length reached, or its last token an eos).
+    // Stop when every row is done: finished, or at the maximum length.
     bool all_done = true;
-    for (size_t r = 0; r < batch && all_done; ++r) {
-      all_done = ids[r].size() >= max_length || is_eos(config, ids[r].back());
-    }
+    for (size_t r = 0; r < batch && all_done; ++r) all_done = finished[r] || ids[r].size() >= max_length;
     if (all_done) break;
     if (config.max_time && ms_since(start) >= *config.max_time * 1000.0) {
       out.stats.timed_out = true;
       break;
+    }
+  }
+  // A finished row ends at its eos: the pad tokens fed after it are not part of its answer (a pad that is
+  // not a special token, e.g. an eos given in the call's options, would otherwise decode as text).
+  for (size_t r = 0; r < batch; ++r) {
+    if (!finished[r]) continue;
+    for (size_t k = input_length; k < ids[r].size(); ++k) {
+      if (is_eos(config, ids[r][k])) {
+        ids[r].resize(k + 1);
+        break;
+      }
     }
   }
   out.stats.cache_bytes = stepper.cache_bytes();

@@ -97,7 +97,9 @@ TEST(Cli, MemProfileHasEveryPhaseAndAPlot) {
   std::vector<std::string> names;
   for (const auto& p : j["phases"]) names.push_back(p["phase"]);
   EXPECT_EQ(names, (std::vector<std::string>{"baseline", "after load", "after first run", "after 2 runs", "after dispose",
-                                             "second model, 1 run", "second disposed", "after trim"}));
+                                             "second loaded", "second run", "second disposed", "after idle 50 ms",
+                                             "after trim"}));
+  EXPECT_EQ(j["policy"], "deferred:50");
   EXPECT_EQ(j["phases"][2]["report"]["pipelines"].size(), 1u);
   EXPECT_EQ(j["phases"][4]["report"]["pipelines"].size(), 0u);
   EXPECT_EQ(j["cycle_rss_mib"].size(), 3u);
@@ -185,6 +187,32 @@ TEST(Cli, MemWorkerThreadListsTheWorkersPipeline) {
   for (const auto& p : j.at("phases"))
     if (!p.at("worker").is_null() && p.at("worker").at("pipelines").size() == 1) ++with_pipeline;
   EXPECT_GE(with_pipeline, 3u) << "loaded, after the first run, after the runs";
+}
+
+// The articles' scenario as a command: translation, then text-classification in the same worker.
+TEST(Cli, MemThenAnotherTaskRunsBothPipelinesInTheWorker) {
+  const Result r = run_cli("mem translation --model " + fixtures::model("translit-ru-latn").string() +
+                           " --then text-classification:" + kSentiment + " --worker thread --runs 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> phase;
+  std::vector<std::string> names;
+  for (const auto& p : j.at("phases")) {
+    names.push_back(p.at("phase"));
+    phase[names.back()] = p;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"before worker", "worker started", "pipeline loaded", "after first run",
+                                             "after 1 runs", "after dispose", "second loaded", "second run",
+                                             "second disposed", "after terminate"}));
+  EXPECT_EQ(phase["pipeline loaded"]["worker"]["pipelines"][0]["task"], "translation");
+  EXPECT_EQ(phase["second loaded"]["worker"]["pipelines"][0]["task"], "text-classification");
+  EXPECT_TRUE(phase["after dispose"]["worker"]["pipelines"].empty());
+}
+
+TEST(Cli, MemThenWithoutAFolderIsAClearError) {
+  const Result r = run_cli("mem text-classification --model " + kSentiment + " --then text-classification:");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--then"), std::string::npos) << r.out;
 }
 
 // Each new task's flags (exactly the names of issue 13) give with --json what the library's to_json gives

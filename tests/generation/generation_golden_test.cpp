@@ -83,7 +83,10 @@ TEST_P(GreedyGolden, EqualsTransformersJs) {
     return;
   }
   const Output out = run_case(c, c["options"]);
-  EXPECT_EQ(json::parse(out.to_json()), c["output"]) << c["name"] << (c.contains("note") ? " — " + c["note"].get<std::string>() : "");
+  // A batch whose rows finish at different steps: each row as Transformers.js gives it alone (we pad finished
+  // rows; Transformers.js 4.3.1 keeps generating for them, docs/generation.md).
+  const json& want = c.contains("output_rows_alone") ? c["output_rows_alone"] : c["output"];
+  EXPECT_EQ(json::parse(out.to_json()), want) << c["name"] << (c.contains("note") ? " — " + c["note"].get<std::string>() : "");
 }
 
 TEST_P(SampleGolden, SeededSamplesEqualTransformersJs) {

@@ -8,7 +8,7 @@
 //        --model models/bert-base-sized-classifier --task text-classification --cycles 20 --threads 2 \
 //        [--then models/minilm-sized-classifier] [--batch 4 --seq 20] [--wait-ms 2000] [--cycle-wait-ms 100]
 //
-// Input. transformers.js: the same 4 sentences as `transformers-cpp mem` (src/cli/mem_command.cpp),
+// Input. transformers.js: the same 4 sentences as `transformers-cpp mem` (src/cli/mem_stages.cpp),
 // one call with the batch of 4 (padded to 20 tokens by BERT's tokenizer), no call options.
 // onnxruntime-node: pre-built int64 tensors [B, S] (default 4 x 20, the same shape) as in
 // bench_transformersjs.mjs --raw: [101, 7592 x (S-2), 102], mask 1, token_type_ids 0; dispose is
@@ -35,7 +35,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const nodeModules = path.join(repo, 'tools/node/node_modules');
 
-// Kept identical to sample_texts() in src/cli/mem_command.cpp.
+// Kept identical to sample_inputs() in src/cli/mem_stages.cpp.
 const SAMPLE_TEXTS = [
   'The quick brown fox jumps over the lazy dog.',
   'Memory that is given back to the operating system can be used by every other program.',

@@ -20,7 +20,9 @@
 //   "prompt_ids" / "attention_mask": the tokenized prompt per row as the pipeline gave it to
 //   model.generate (left-padded, pad = the tokenizer's pad token); "ids": the generated token ids per
 //   row (the sequences generate() returned, prompt columns removed; Transformers.js keeps generating for
-//   rows that already produced an eos until every row stops, see the batch-eos cases). Chat cases also
+//   rows that already produced an eos until every row stops, see the batch-eos cases; where that makes
+//   the batch differ from each row run alone, "output_rows_alone" holds the rows alone in the batch's
+//   shape: what transformers.cpp returns, as it pads finished rows). Chat cases also
 //   carry "rendered": the chat template's output that was tokenized. "min_logit_margin": the smallest
 //   gap between the best and second-best processed logit over every row and step (a float32 ULP-level
 //   difference in the logits could flip greedy only where it is tiny; forced steps, where all but the
@@ -169,6 +171,16 @@ async function runCase(pipe, base, { seed = null } = {}) {
     if (pipe.captured.decoder_start_ids) c.decoder_start_ids = pipe.captured.decoder_start_ids;
     if (pipe.captured.ids) c.ids = pipe.captured.ids;
     if (c.kind === 'greedy' && pipe.captured.ids) c.min_logit_margin = Number(pipe.captured.margin.toPrecision(3));
+  }
+  // A greedy batch whose rows finish at different steps: Transformers.js 4.3.1 keeps generating for a
+  // finished row, so its batch can differ from each row alone. transformers.cpp pads finished rows (Python
+  // transformers' semantics): a batch gives what each row gives alone, recorded here in the batch's shape.
+  if (c.kind === 'greedy' && !c.error && Array.isArray(base.input) && base.input.length > 1 &&
+      typeof base.input[0] === 'string') {
+    const alone = [];
+    for (const row of base.input) alone.push(await pipe(row, structuredClone(base.options)));
+    const shaped = pipe.task === 'text-generation' ? alone : alone.flat();
+    if (JSON.stringify(shaped) !== JSON.stringify(c.output)) c.output_rows_alone = shaped;
   }
   if (Array.isArray(base.input) && base.input.length && typeof base.input[0] === 'object') {
     const chats = Array.isArray(base.input[0]) ? base.input : [base.input];
