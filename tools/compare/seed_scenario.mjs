@@ -50,8 +50,7 @@ if (isMainThread) {
   await collect(10);
   mark('before worker');
   const worker = new Worker(fileURLToPath(import.meta.url), {
-    workerData: { translit: path.resolve(translit), classifier: path.resolve(classifier), waitMs },
-    execArgv: ['--expose-gc'],
+    workerData: { translit: path.resolve(translit), classifier: path.resolve(classifier), waitMs },  // inherits --expose-gc
   });
   const outputs = await new Promise((resolve, reject) => {
     worker.on('message', (m) => {
