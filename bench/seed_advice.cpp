@@ -2,7 +2,7 @@
 // (deferred reuse) against a one-shot worker recycled after every call, in thread and process workers —
 // per-call time, start-up cost, memory at rest — and the scenario under a quota (the process worker's
 // memory cap) that it must respect.
-//   build/bench/seed_advice TRANSLIT_DIR [CALLS=20] [CAP_MIB=512]
+//   build/bench/seed_advice TRANSLIT_DIR [CALLS=20] [CAP_MIB=512] [CLASSIFIER_DIR=tests/fixtures/models/tiny-bert-sentiment]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -106,11 +106,48 @@ void under_cap(const tf::WorkerCall& call, uint64_t cap_mib) {
     std::printf("process  under a 16 MiB cap: fails cleanly: %s\n", e.what());
   }
 }
+// What a pipeline needs at its peak under a manager: its accounted bytes (weights, shared mappings once) plus
+// the most working memory its call held.
+uint64_t peak_need(const char* task, const char* model, const std::vector<std::string>& inputs) {
+  tf::PipelineManager probe;
+  auto p = probe.get_or_load(task, model);
+  (*p)(inputs);
+  uint64_t peak = 0, now = 0;
+  for (const auto& row : tf::memory_report().pipelines) {
+    peak += row.peak_in_use;
+    now += row.in_use;
+  }
+  return probe.accounted_bytes() - now + peak;
+}
+
+// The scenario under the manager's budget: the larger pipeline's peak need + 1 MiB. The allocator is capped at
+// the budget minus the weights, so no call can take the total past it (a load that did not fit would evict
+// an idle pipeline first).
+void under_budget(const tf::WorkerCall& translit, const char* classifier) {
+  const std::vector<std::string> texts = {"I love this!", "Terrible."};
+  const uint64_t a = peak_need("translation", translit.model.c_str(), translit.inputs);
+  const uint64_t b = peak_need("text-classification", classifier, texts);
+  const uint64_t budget = std::max(a, b) + (1u << 20);
+  tf::PipelineManager manager({.budget_bytes = budget});
+  {
+    auto t = manager.get_or_load("translation", translit.model);
+    (*t)(translit.inputs);
+  }
+  const uint64_t after_first = manager.accounted_bytes();
+  {
+    auto c = manager.get_or_load("text-classification", classifier);
+    (*c)(texts);
+  }
+  std::printf("manager  budget %.1f MiB (peaks: translation %.1f, classifier %.1f): accounted %.1f after the "
+              "translation, %.1f after the classifier; %llu eviction(s), %zu pipeline(s) live\n",
+              mib(budget), mib(a), mib(b), mib(after_first), mib(manager.accounted_bytes()),
+              static_cast<unsigned long long>(manager.evictions()), manager.pipelines().size());
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: seed_advice TRANSLIT_DIR [CALLS=20] [CAP_MIB=512]\n");
+    std::fprintf(stderr, "usage: seed_advice TRANSLIT_DIR [CALLS=20] [CAP_MIB=512] [CLASSIFIER_DIR]\n");
     return 2;
   }
   const tf::WorkerCall call = translit_call(argv[1]);
@@ -125,6 +162,7 @@ int main(int argc, char** argv) {
       one_shot(kind, call, std::max(3, calls / 4));
     }
     under_cap(call, cap);
+    under_budget(call, argc > 4 ? argv[4] : "tests/fixtures/models/tiny-bert-sentiment");
   } catch (const tf::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

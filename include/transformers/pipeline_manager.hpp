@@ -57,12 +57,17 @@ class PipelineManager {
   void set_budget_bytes(uint64_t bytes);  // takes effect at the next load
   uint64_t evictions() const;
 
-  // The bytes a load of this (task, model, options) would add, estimated before loading it.
+  // The bytes a load of this (task, model, options) would add, estimated before loading it: the weights of
+  // every ONNX file the task loads (an encoder-decoder's two graphs), minus what live pipelines already map.
+  uint64_t estimate_load_bytes(std::string_view task, const std::filesystem::path& model,
+                               const PipelineOptions& options) const;
+  // The same for a single-graph task (onnx/<options.model_file_name>).
   uint64_t estimate_load_bytes(const std::filesystem::path& model, const PipelineOptions& options) const;
 
  private:
   struct Entry;
   void make_room_locked(uint64_t requested, const std::string& what);
+  uint64_t estimate_files_bytes(const std::vector<std::filesystem::path>& files) const;
   uint64_t accounted_locked() const;  // weights + allocator in use
   uint64_t weights_locked() const;    // private weights + shared mappings counted once
   void apply_limit_locked();          // allocator limit = budget - weights

@@ -87,6 +87,7 @@ const std::vector<Command>& commands() {
         {"then", "[TASK:]DIR2", "a second pipeline (of TASK, default the same task) loaded after the first is disposed"},
         {"inputs", "FILE", "the first pipeline's inputs, one per line (default: the task's samples)"},
         {"worker", "KIND", "thread or process: inside a worker, host and worker side by side"},
+        {"warm-up", "", "load, run and dispose the first pipeline once before the measured phases"},
         {"plot", "FILE.svg", "an SVG plot of the phases"}},
        "  the memory report at each phase of a pipeline's life (with --worker, including after terminate; with a\n"
        "  deferred policy, after its idle period). The articles' scenario: mem translation --model DIR\n"

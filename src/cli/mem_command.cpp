@@ -51,6 +51,12 @@ int mem_command(const Args& args) {
   std::vector<MemPhase> phases;
   auto mark = [&](std::string name) { phases.push_back({std::move(name), memory_report()}); };
   mark("baseline");
+  if (args.has("warm-up")) {  // ONNX Runtime's one-time start and the first load's, apart from the phases below
+    Pipeline w = pipeline(first.task, first.model, po);
+    w(first.inputs, call);
+    w.dispose();
+    mark("warmed up");
+  }
   {
     Pipeline p = pipeline(first.task, first.model, po);
     mark("after load");

@@ -87,6 +87,13 @@ int mem_worker_command(const Args& args, WorkerKind kind, const std::vector<MemS
   mark("before worker");
   worker = make_worker(wo);
   mark("worker started");
+  if (args.has("warm-up")) {
+    // ONNX Runtime's one-time start in the worker's process, and the first load's one-time costs, measured
+    // apart: the phases after this one show what a pipeline itself takes and gives back.
+    worker->submit(first).get();
+    worker->unload(first.task, first.model, po).get();
+    mark("warmed up");
+  }
   worker->load(first.task, first.model, po).get();
   mark("pipeline loaded");
   worker->submit(first).get();

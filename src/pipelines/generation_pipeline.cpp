@@ -19,13 +19,13 @@ nlohmann::json read_optional_object(const std::filesystem::path& file) {
 
 GenerationPipeline::GenerationPipeline(std::string task, const std::filesystem::path& model,
                                        const PipelineOptions& options, bool encoder_decoder)
-    : Impl(std::move(task), model, options, encoder_decoder ? "encoder_model" : "") {
+    : Impl(std::move(task), model, options, encoder_decoder ? kEncoderModelFile : "") {
   try {
     ModelFolder folder(model);
     if (encoder_decoder) {
       ModelFileRequest request;
       request.dtype = options.dtype;
-      request.model_file_name = "decoder_model_merged";
+      request.model_file_name = kDecoderModelFile;
       decoder_file = folder.onnx_file(request);
       SessionOptions session_options = options.session;
       session_options.memory_owner = memory_owner;

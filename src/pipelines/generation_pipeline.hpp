@@ -14,6 +14,10 @@
 
 namespace transformers::pipelines {
 
+// An encoder-decoder folder's two graphs (Optimum's names, as Transformers.js loads them).
+inline constexpr const char* kEncoderModelFile = "encoder_model";
+inline constexpr const char* kDecoderModelFile = "decoder_model_merged";
+
 class GenerationPipeline : public Pipeline::Impl {
  public:
   // Decoder-only: onnx/<model_file_name>.onnx. Encoder-decoder: onnx/encoder_model.onnx (the Impl's session)

@@ -1,7 +1,10 @@
 #include "pipelines/task_registry.hpp"
 
+#include "pipelines/generation_pipeline.hpp"
+
 #include "pipelines/task_codec.hpp"
 #include "transformers/error.hpp"
+#include "transformers/model_folder.hpp"
 
 namespace transformers::pipelines {
 
@@ -20,27 +23,44 @@ const std::vector<TaskSpec>& task_registry() {
   // Aliases as Transformers.js' TASK_ALIASES.
   static const std::vector<TaskSpec> tasks = {
       {"text-classification", {"sentiment-analysis"}, options_index<TextClassificationOptions>(),
-       result_index<TextClassificationResult>(), TaskInputs::texts_or_pairs, true, false, make_text_classification},
+       result_index<TextClassificationResult>(), TaskInputs::texts_or_pairs, true, false, false, make_text_classification},
       {"feature-extraction", {"embeddings"}, options_index<FeatureExtractionOptions>(),
-       result_index<FeatureExtractionResult>(), TaskInputs::texts, true, false, make_feature_extraction},
+       result_index<FeatureExtractionResult>(), TaskInputs::texts, true, false, false, make_feature_extraction},
       {"token-classification", {"ner"}, options_index<TokenClassificationOptions>(),
-       result_index<TokenClassificationResult>(), TaskInputs::texts, true, false, make_token_classification},
+       result_index<TokenClassificationResult>(), TaskInputs::texts, true, false, false, make_token_classification},
       {"fill-mask", {}, options_index<FillMaskOptions>(), result_index<FillMaskResult>(), TaskInputs::texts, true, false,
-       make_fill_mask},
+       false, make_fill_mask},
       {"question-answering", {}, options_index<QuestionAnsweringOptions>(), result_index<QuestionAnsweringResult>(),
-       TaskInputs::pairs, true, false, make_question_answering},
+       TaskInputs::pairs, true, false, false, make_question_answering},
       {"zero-shot-classification", {}, options_index<ZeroShotClassificationOptions>(),
-       result_index<ZeroShotClassificationResult>(), TaskInputs::texts, true, false, make_zero_shot_classification},
+       result_index<ZeroShotClassificationResult>(), TaskInputs::texts, true, false, false, make_zero_shot_classification},
       {"text-generation", {}, options_index<TextGenerationOptions>(), result_index<TextGenerationResult>(),
-       TaskInputs::texts, false, true, make_text_generation},
+       TaskInputs::texts, false, true, false, make_text_generation},
       {"text2text-generation", {}, options_index<Text2TextGenerationOptions>(),
-       result_index<Text2TextGenerationResult>(), TaskInputs::texts, false, true, make_text2text_generation},
+       result_index<Text2TextGenerationResult>(), TaskInputs::texts, false, true, true, make_text2text_generation},
       {"translation", {}, options_index<TranslationOptions>(), result_index<TranslationResult>(), TaskInputs::texts,
-       false, true, make_translation},
+       false, true, true, make_translation},
       {"summarization", {}, options_index<SummarizationOptions>(), result_index<SummarizationResult>(),
-       TaskInputs::texts, false, true, make_summarization},
+       TaskInputs::texts, false, true, true, make_summarization},
   };
   return tasks;
+}
+
+std::vector<std::filesystem::path> task_model_files(std::string_view task, const std::filesystem::path& model,
+                                                    const PipelineOptions& options) {
+  const ModelFolder folder(model);
+  ModelFileRequest request;
+  request.dtype = options.dtype;
+  if (!task_spec(task).encoder_decoder) {
+    request.model_file_name = options.model_file_name;
+    return {folder.onnx_file(request)};
+  }
+  std::vector<std::filesystem::path> files;
+  for (const char* name : {kEncoderModelFile, kDecoderModelFile}) {
+    request.model_file_name = name;
+    files.push_back(folder.onnx_file(request));
+  }
+  return files;
 }
 
 const TaskSpec& task_spec(std::string_view name) {

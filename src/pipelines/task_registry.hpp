@@ -26,10 +26,15 @@ struct TaskSpec {
   TaskInputs inputs;
   bool batches;  // the dynamic batcher may merge its calls (results are per input)
   bool generates;  // a generation task (streams; its batches are never split or merged)
+  bool encoder_decoder;  // loads onnx/encoder_model + onnx/decoder_model_merged, not onnx/<model_file_name>
   std::unique_ptr<Pipeline::Impl> (*make)(const std::filesystem::path&, const PipelineOptions&);
 };
 
 const std::vector<TaskSpec>& task_registry();
+// The ONNX files a task's pipeline loads from a folder, with the options' dtype (what the pipeline manager
+// estimates a load from). ModelLoadError naming the missing file, as the load would.
+std::vector<std::filesystem::path> task_model_files(std::string_view task, const std::filesystem::path& model,
+                                                    const PipelineOptions& options);
 // By name or alias; InvalidInputError listing the known tasks.
 const TaskSpec& task_spec(std::string_view name);
 // The task's options type with its defaults for std::monostate; InvalidInputError for another task's.

@@ -1,5 +1,7 @@
 #include "transformers/pipeline_manager.hpp"
 
+#include "pipelines/task_registry.hpp"
+
 
 #include <algorithm>
 #include <map>
@@ -59,24 +61,31 @@ uint64_t PipelineManager::weights_locked() const {
   return total;
 }
 
+uint64_t PipelineManager::estimate_load_bytes(std::string_view task, const fs::path& model,
+                                              const PipelineOptions& options) const {
+  return estimate_files_bytes(pipelines::task_model_files(canonical_task(task), model, options));
+}
+
 uint64_t PipelineManager::estimate_load_bytes(const fs::path& model, const PipelineOptions& options) const {
-  const ModelFolder folder(model);
-  ModelFileRequest request;
-  request.dtype = options.dtype;
-  request.model_file_name = options.model_file_name;
-  const fs::path onnx = folder.onnx_file(request);
-  std::error_code ec;
-  uint64_t bytes = fs::file_size(onnx, ec);
+  return estimate_load_bytes("feature-extraction", model, options);  // any single-graph task: onnx/<model_file_name>
+}
+
+uint64_t PipelineManager::estimate_files_bytes(const std::vector<fs::path>& files) const {
   std::lock_guard lock(mutex_);
-  for (const auto& e : entries_) {
-    // A file already mapped by a live pipeline costs only what this load keeps privately.
-    if (e->info.footprint.weights_file == onnx && e->info.footprint.mapped_weight_bytes > 0) {
-      bytes = e->info.footprint.private_bytes;
-      break;
+  uint64_t total = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    uint64_t bytes = fs::file_size(files[i], ec);
+    // A model already loaded by a live pipeline (its first file is the footprint's weights file) costs
+    // only what this load keeps privately, for all its files.
+    for (const auto& e : entries_) {
+      if (e->info.footprint.weights_file != files[0]) continue;
+      if (e->info.footprint.mapped_weight_bytes > 0) return e->info.footprint.private_bytes;
+      if (i == 0) bytes = std::max(bytes, e->info.footprint.weight_bytes);
     }
-    if (e->info.footprint.weights_file == onnx) bytes = std::max(bytes, e->info.footprint.weight_bytes);
+    total += bytes;
   }
-  return bytes;
+  return total;
 }
 
 void PipelineManager::make_room_locked(uint64_t requested, const std::string& what) {
@@ -112,7 +121,7 @@ std::shared_ptr<Pipeline> PipelineManager::get_or_load(std::string_view task, co
   request.model_file_name = options.model_file_name;
   const std::string dtype = folder.resolve_dtype(request);
   const std::string key = pipeline_key(canonical, model, options);
-  const uint64_t requested = estimate_load_bytes(model, options);
+  const uint64_t requested = estimate_load_bytes(canonical, model, options);
 
   std::lock_guard lock(mutex_);
   for (auto& e : entries_) {

@@ -192,7 +192,7 @@ TEST(Cli, MemWorkerThreadListsTheWorkersPipeline) {
 // The articles' scenario as a command: translation, then text-classification in the same worker.
 TEST(Cli, MemThenAnotherTaskRunsBothPipelinesInTheWorker) {
   const Result r = run_cli("mem translation --model " + fixtures::model("translit-ru-latn").string() +
-                           " --then text-classification:" + kSentiment + " --worker thread --runs 1 --json");
+                           " --then text-classification:" + kSentiment + " --worker thread --runs 1 --warm-up --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   std::map<std::string, nlohmann::json> phase;
@@ -201,12 +201,13 @@ TEST(Cli, MemThenAnotherTaskRunsBothPipelinesInTheWorker) {
     names.push_back(p.at("phase"));
     phase[names.back()] = p;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"before worker", "worker started", "pipeline loaded", "after first run",
+  EXPECT_EQ(names, (std::vector<std::string>{"before worker", "worker started", "warmed up", "pipeline loaded", "after first run",
                                              "after 1 runs", "after dispose", "second loaded", "second run",
                                              "second disposed", "after terminate"}));
   EXPECT_EQ(phase["pipeline loaded"]["worker"]["pipelines"][0]["task"], "translation");
   EXPECT_EQ(phase["second loaded"]["worker"]["pipelines"][0]["task"], "text-classification");
   EXPECT_TRUE(phase["after dispose"]["worker"]["pipelines"].empty());
+  EXPECT_TRUE(phase["warmed up"]["worker"]["pipelines"].empty());
 }
 
 TEST(Cli, MemThenWithoutAFolderIsAClearError) {

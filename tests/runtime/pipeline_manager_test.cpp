@@ -73,6 +73,31 @@ TEST(PipelineManager, EstimateIsTheWeightFile) {
   EXPECT_EQ(p->footprint().weight_bytes, std::filesystem::file_size(onnx));
 }
 
+// An encoder-decoder folder has no onnx/model.onnx: the estimate is its two graphs, the footprint after the
+// load the same, and the manager loads it (the articles' scenario under a budget, docs/seed-scenario.md).
+TEST(PipelineManager, AnEncoderDecoderIsEstimatedByItsTwoGraphs) {
+  PipelineManager m;
+  const auto folder = fixtures::model("translit-ru-latn");
+  const uint64_t both = std::filesystem::file_size(folder / "onnx" / "encoder_model.onnx") +
+                        std::filesystem::file_size(folder / "onnx" / "decoder_model_merged.onnx");
+  EXPECT_EQ(m.estimate_load_bytes("translation", folder, {}), both);
+  auto p = m.get_or_load("translation", folder);
+  EXPECT_EQ(p->footprint().weight_bytes, both);
+  EXPECT_LT(m.estimate_load_bytes("translation", folder, with_dtype("q8")), both / 2);
+  EXPECT_THROW(m.estimate_load_bytes(folder, {}), ModelLoadError) << "a single-graph estimate names model.onnx";
+}
+
+TEST(PipelineManager, RunsATranslationPipelineUnderABudget) {
+  const auto translit = fixtures::model("translit-ru-latn");
+  PipelineManager sizing;
+  const uint64_t weights = sizing.estimate_load_bytes("translation", translit, {});
+  PipelineManager m({.budget_bytes = weights + (8u << 20)});  // + its working memory (key/value cache)
+  auto t = m.get_or_load("translation", translit);
+  EXPECT_EQ((*t)("Москва").to_json(), R"([{"translation_text":"Moskva"}])");
+  EXPECT_GE(m.accounted_bytes(), weights);
+  EXPECT_LE(m.accounted_bytes(), m.budget_bytes());
+}
+
 TEST(PipelineManager, BudgetEvictsLeastRecentlyUsedOneAtATime) {
   PipelineManager sizing;
   uint64_t total = 0, largest_pair = 0;

@@ -6,7 +6,7 @@
 //
 //   node --expose-gc tools/compare/seed_scenario.mjs TRANSLIT_DIR CLASSIFIER_DIR [WAIT_MS=1000]
 //
-// After each dispose the Worker runs the garbage collector, waits WAIT_MS and collects again, so what
+// A warm-up (load, call, dispose) comes first. After each dispose the Worker runs the garbage collector, waits WAIT_MS and collects again, so what
 // stays is what Transformers.js and onnxruntime-node keep, not garbage not yet collected. Both pipelines
 // are fp32 with 2 intra-op threads, as transformers-cpp's defaults on this machine.
 import fs from 'node:fs';
@@ -78,6 +78,14 @@ if (isMainThread) {
   env.useFSCache = false;
   const session = { intraOpNumThreads: 2, interOpNumThreads: 1 };
   await phase('worker started');
+  // The warm-up: one load, call and dispose first, as transformers-cpp mem --warm-up does, so that the
+  // phases after it show what a pipeline takes and gives back beyond the runtime's one-time start.
+  let warm = await pipeline('translation', translit, { dtype: 'fp32', session_options: session });
+  await warm(WORDS);
+  await warm.dispose();
+  warm = null;
+  await collect(waitMs);
+  await phase('warmed up');
   let t = await pipeline('translation', translit, { dtype: 'fp32', session_options: session });
   await phase('pipeline loaded');
   const latin = await t(WORDS);

@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 node --expose-gc "$repo/tools/compare/seed_scenario.mjs" "$translit" "$classifier" > "$tmp/tjs.json"
 for kind in thread process; do
   "$cpp" mem translation --model "$translit" --then "text-classification:$classifier" --worker "$kind" --runs 1 \
-         --threads 2 --policy "$policy" --json > "$tmp/$kind.json"
+         --warm-up --threads 2 --policy "$policy" --json > "$tmp/$kind.json"
 done
 /usr/bin/python3 - "$tmp" "$policy" <<'PY'
 import json, sys
@@ -27,7 +27,7 @@ tmp, policy = sys.argv[1], sys.argv[2]
 MiB = 1024 * 1024
 tjs = json.load(open(f"{tmp}/tjs.json"))
 # Common phase names: ours "after 1 runs" and "after idle" have no Transformers.js counterpart.
-order = ["before worker", "worker started", "pipeline loaded", "after first run", "after dispose", "second loaded",
+order = ["before worker", "worker started", "warmed up", "pipeline loaded", "after first run", "after dispose", "second loaded",
          "second run", "second disposed", "after terminate"]
 
 def ours(kind):
@@ -50,11 +50,12 @@ for name in order:
     f = lambda d: f"{d['rss'] / MiB:8.1f} {d['rss_anon'] / MiB:8.1f} {d['rss_file'] / MiB:8.1f}"
     print(f"{name:<18} {f(a)} | {f(b)} | {f(c)} {ch['rss'] / MiB:7.1f} | {a['rss'] / b['rss']:5.2f} {a['rss'] / c['rss']:5.2f}")
 
-print("\nRSS kept above 'before worker' (MiB):")
-for name in ("after dispose", "second disposed", "after terminate"):
-    js = (t[name]["rss"] - t["before worker"]["rss"]) / MiB
-    a = (th[name][0]["rss"] - th["before worker"][0]["rss"]) / MiB
-    b = (pr[name][0]["rss"] - pr["before worker"][0]["rss"]) / MiB
-    print(f"  {name:<16} Transformers.js {js:+8.1f}   thread {a:+8.1f}   process {b:+8.1f}")
+for base in ("before worker", "warmed up"):
+    print(f"\nRSS kept above '{base}' (MiB):")
+    for name in ("after dispose", "second disposed", "after terminate"):
+        js = (t[name]["rss"] - t[base]["rss"]) / MiB
+        a = (th[name][0]["rss"] - th[base][0]["rss"]) / MiB
+        b = (pr[name][0]["rss"] - pr[base][0]["rss"]) / MiB
+        print(f"  {name:<16} Transformers.js {js:+8.1f}   thread {a:+8.1f}   process {b:+8.1f}")
 print("\nTransformers.js outputs:", json.dumps(tjs["outputs"]["translation"], ensure_ascii=False))
 PY
