@@ -8,10 +8,12 @@
 #include <cstdio>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "transformers/error.hpp"
 
@@ -34,6 +36,18 @@
 namespace transformers::fixtures {
 
 inline std::filesystem::path root() { return TRANSFORMERS_FIXTURES_DIR; }
+
+// The first n held-out words of the trained transliteration model with ICU's romanization
+// (fixtures/translit/held_out.tsv, tools/translit/words.py).
+inline std::vector<std::pair<std::string, std::string>> translit_held_out(size_t n) {
+  std::ifstream in(root() / "translit" / "held_out.tsv");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (std::string line; pairs.size() < n && std::getline(in, line);) {
+    const size_t tab = line.find('\t');
+    if (tab != std::string::npos) pairs.emplace_back(line.substr(0, tab), line.substr(tab + 1));
+  }
+  return pairs;
+}
 
 // A fresh folder of its own under the temporary directory, removed with everything in it at the end.
 struct ScratchDir {

@@ -30,16 +30,6 @@ Pipeline& translit(const std::string& dtype) {
   return it->second;
 }
 
-std::vector<std::pair<std::string, std::string>> held_out(size_t n) {
-  std::ifstream in(fixtures::root() / "translit" / "held_out.tsv");
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (std::string line; pairs.size() < n && std::getline(in, line);) {
-    const size_t tab = line.find('\t');
-    if (tab != std::string::npos) pairs.emplace_back(line.substr(0, tab), line.substr(tab + 1));
-  }
-  return pairs;
-}
-
 std::string text_of(const Output& out, size_t i = 0) {
   return out.get<TranslationResult>().inputs.at(i).at(0);
 }
@@ -78,7 +68,7 @@ TEST(Translit, APaddedBatchGivesEachWordItsSingleCallString) {
 // fp32 and q8; the bar is below tools/translit/evaluate.py's measured accuracy over all 3,000
 // (docs/seed-scenario.md), so that a regression in generation or tokenization fails here.
 TEST(Translit, HeldOutWordsMatchIcusTransform) {
-  const auto pairs = held_out(500);
+  const auto pairs = fixtures::translit_held_out(500);
   ASSERT_EQ(pairs.size(), 500u);
   std::vector<std::string> words;
   for (const auto& [w, _] : pairs) words.push_back(w);

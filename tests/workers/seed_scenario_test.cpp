@@ -23,16 +23,6 @@ const std::filesystem::path kTranslit = tf::fixtures::model("translit-ru-latn");
 const std::filesystem::path kClassifier = tf::fixtures::model("tiny-bert-sentiment");
 constexpr uint64_t kMiB = 1u << 20;
 
-std::vector<std::pair<std::string, std::string>> held_out(size_t n) {
-  std::ifstream in(tf::fixtures::root() / "translit" / "held_out.tsv");
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (std::string line; pairs.size() < n && std::getline(in, line);) {
-    const size_t tab = line.find('\t');
-    if (tab != std::string::npos) pairs.emplace_back(line.substr(0, tab), line.substr(tab + 1));
-  }
-  return pairs;
-}
-
 tf::WorkerOptions options_of(tf::WorkerKind kind, tf::ReleasePolicy policy) {
   tf::WorkerOptions o;
   o.kind = kind;
@@ -43,7 +33,7 @@ tf::WorkerOptions options_of(tf::WorkerKind kind, tf::ReleasePolicy policy) {
 
 // Load, transliterate 20 held-out words (each as ICU writes it), dispose.
 void transliterate(tf::Worker& w) {
-  const auto pairs = held_out(20);
+  const auto pairs = tf::fixtures::translit_held_out(20);
   ASSERT_EQ(pairs.size(), 20u);
   tf::WorkerCall call;
   call.task = "translation";
