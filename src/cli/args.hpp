@@ -3,6 +3,7 @@
 // writes each command's help from the same declarations. Args is what a command reads.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@ struct Flag {
   std::string name;
   std::string value;
   std::string help;
+  bool repeated = false;  // may be given more than once (Args::get_all)
 };
 
 class Args {
@@ -28,10 +30,14 @@ class Args {
   std::optional<std::string> get(const std::string& flag) const;
   std::string require(const std::string& flag) const;  // throws naming the flag
   int get_int(const std::string& flag, int fallback) const;  // throws on a non-integer
+  // "512M", "2G", "100K" or a byte count; throws naming the flag otherwise.
+  uint64_t get_size(const std::string& flag, uint64_t fallback) const;
+  std::vector<std::string> get_all(const std::string& flag) const;  // a repeated flag's values, in order
   const std::vector<std::string>& positionals() const { return positionals_; }
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> repeated_;
   std::set<std::string> flags_;
   std::vector<std::string> positionals_;
 };
@@ -46,5 +52,6 @@ int cache_command(const Args& args);
 int quantize_command(const Args& args);
 int tokenize_command(const Args& args);  // tokenize_command.cpp
 int worker_command(const Args& args);    // worker_command.cpp: a process worker's child side
+int serve_command(const Args& args);     // serve_command.cpp: the inference server
 
 }  // namespace transformers::cli

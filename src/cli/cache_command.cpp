@@ -10,22 +10,6 @@
 
 namespace transformers::cli {
 
-namespace {
-// "512M", "2G", "100K" or bytes.
-uint64_t parse_size(const std::string& s) {
-  size_t used = 0;
-  unsigned long long n = 0;
-  try {
-    n = std::stoull(s, &used);
-  } catch (...) {
-    used = 0;
-  }
-  const std::string unit = used ? s.substr(used) : "";
-  const int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : -1;
-  if (used == 0 || shift < 0) throw InvalidInputError("--max-size must be a size like 512M, 2G or a byte count, got '" + s + "'");
-  return static_cast<uint64_t>(n) << shift;
-}
-}  // namespace
 
 int cache_command(const Args& args) {
   if (args.positionals().size() != 1) throw InvalidInputError("cache: give one of list, clear, prune");
@@ -57,7 +41,8 @@ int cache_command(const Args& args) {
     return 0;
   }
   if (what == "prune") {
-    const uint64_t limit = parse_size(args.require("max-size"));
+    args.require("max-size");
+    const uint64_t limit = args.get_size("max-size", 0);
     const size_t removed = prune_weights_cache(limit, dir);
     std::printf("%s: removed %zu least recently used entries, %s left\n", shown.c_str(), removed,
                 core::human_bytes(weights_cache_bytes(dir)).c_str());

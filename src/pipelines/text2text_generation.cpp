@@ -48,6 +48,7 @@ class Text2Text final : public pipelines::GenerationPipeline {
     result.inputs.resize(inputs.size());
     for (size_t s = 0; s < g.texts.size(); ++s) result.inputs[s / g.per_input].push_back(std::move(g.texts[s]));
     Output out(std::move(result), batched_input);
+    g.output.stats.prompt_tokens = e.seq_len;
     out.set_generation_stats(std::move(g.output.stats));
     return out;
   }

@@ -81,6 +81,7 @@ class TextGeneration final : public pipelines::GenerationPipeline {
       result.inputs[r].push_back(std::move(out));
     }
     Output out(std::move(result), batched_input);
+    g.output.stats.prompt_tokens = longest;
     out.set_generation_stats(std::move(g.output.stats));
     return out;
   }

@@ -107,6 +107,7 @@ struct GenerationOptions {
 // What one generation call measured: Output::generation_stats(). Not part of to_json(), not carried by
 // workers.
 struct GenerationStats {
+  size_t prompt_tokens = 0;  // the longest input's tokens (the decoder-only prompt, the encoder's input)
   size_t steps = 0;  // runs of the decoder = tokens generated per row
   double prefill_ms = 0, total_ms = 0;
   std::vector<double> step_ms;  // every step after the prefill
