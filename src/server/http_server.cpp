@@ -94,9 +94,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec) {
     if (ec == beast::error::timeout) {
-      // Only a client that had begun a request is owed an answer; an idle keep-alive one is just closed.
+      // tcp_stream has closed the socket already: a client too slow for its deadline gets no answer.
       ++state_->header_timeouts;
-      if (buffer_.size() > 0) return reply_and_close(408, "the request headers did not arrive in time");
       return close();
     }
     if (ec == http::error::header_limit) {
@@ -138,7 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_body(beast::error_code ec) {
     if (ec == beast::error::timeout) {
       ++state_->body_timeouts;
-      return reply_and_close(408, "the request body did not arrive in time");
+      return close();
     }
     if (ec == http::error::body_limit) return body_too_large();
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
@@ -247,7 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto msg = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
     msg->set(http::field::server, "transformers-cpp");
     msg->set(http::field::content_type, "application/json");
-    std::string code = status == 408 ? "timeout" : status == 413 || status == 431 ? "too_large" : "bad_request";
+    std::string code = status == 413 || status == 431 ? "too_large" : "bad_request";
     msg->body() = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
     msg->keep_alive(false);
     msg->prepare_payload();

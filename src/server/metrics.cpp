@@ -107,6 +107,8 @@ std::string Metrics::render(const ServedModels& models, const Admission& admissi
     header(out, g.name, std::string(g.name).ends_with("_total") ? "counter" : "gauge", g.help);
     for (const auto& i : infos) out += std::string(g.name) + "{model=\"" + label_value(i.spec.name) + "\"} " + std::to_string(i.*g.field) + "\n";
   }
+  header(out, "tcpp_model_worker_pid", "gauge", "The model's process worker (--workers process; 0 otherwise).");
+  for (const auto& i : infos) out += "tcpp_model_worker_pid{model=\"" + label_value(i.spec.name) + "\"} " + std::to_string(i.worker_pid) + "\n";
   header(out, "tcpp_batches_total", "counter", "Merged inferences the model's dynamic batcher ran.");
   std::string batched;
   for (const auto& i : infos) {

@@ -115,7 +115,7 @@ HttpResponse stream_generation(RouteContext& ctx, std::string model, PipelineInp
   Metrics* metrics = &ctx.metrics;
   HttpResponse res;
   res.content_type = "text/event-stream";
-  res.stream = [=](ChunkSink& sink) {
+  res.stream = [=](ChunkSink& sink) mutable {
     const std::string id = next_id(chat ? "chatcmpl-" : "cmpl-");
     const int64_t created = unix_now();
     auto event = [&](json choice) {
@@ -138,8 +138,8 @@ HttpResponse stream_generation(RouteContext& ctx, std::string model, PipelineInp
       const ApiError err = api_error_of(e);
       sink.write(sse({{"error", {{"code", err.code()}, {"message", err.what()}}}}));
     }
+    ticket.reset();  // the slot is free before the client reads the end
     sink.write("data: [DONE]\n\n");
-    (void)ticket;
   };
   return res;
 }

@@ -380,6 +380,7 @@ ServedModelInfo ServedModels::info(const std::string& name) const {
     const WorkerPoolStats st = pool->stats();
     for (const auto& w : st.workers) {
       i.worker_restarts += w.restarts;
+      if (options_.workers == ServeWorkers::process) i.worker_pid = w.pid;
     }
   }
   return i;

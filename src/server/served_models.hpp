@@ -33,7 +33,7 @@ struct ServedModelInfo {
   uint64_t mapped_weight_bytes = 0;
   uint64_t in_use_bytes = 0;       // working memory now (our allocator; the worker's for workers)
   uint64_t peak_in_use_bytes = 0;
-  uint64_t worker_rss_bytes = 0;   // process workers: the child's RSS
+  int worker_pid = 0;              // process workers: the child's pid (0 otherwise)
   uint64_t in_flight = 0;
   uint64_t loads = 0, unloads = 0, evictions = 0, worker_restarts = 0;
   std::string last_error;          // of the last failed load

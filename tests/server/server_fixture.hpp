@@ -1,0 +1,46 @@
+// A server on a free loopback port for one test, over the fixture models.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "http_client.hpp"
+#include "server/inference_server.hpp"
+#include "test_support.hpp"
+
+namespace server_test {
+
+namespace srv = transformers::server;
+namespace fixtures = transformers::fixtures;
+
+inline srv::ModelSpec spec(const char* name, const char* task, const char* fixture) {
+  return {name, task, fixtures::model(fixture)};
+}
+
+// The usual set: one model per protocol's task.
+inline srv::ServeOptions default_options() {
+  srv::ServeOptions o;
+  o.port = 0;
+  o.models = {spec("emb", "feature-extraction", "tiny-bert-embedder"), spec("sent", "text-classification", "tiny-bert-sentiment"),
+              spec("nli", "zero-shot-classification", "tiny-bert-nli"), spec("qa", "question-answering", "tiny-bert-qa"),
+              spec("ner", "token-classification", "tiny-bert-ner"), spec("gpt", "text-generation", "tiny-gpt2"),
+              spec("llama", "text-generation", "tiny-llama")};
+  return o;
+}
+
+class RunningServer {
+ public:
+  explicit RunningServer(srv::ServeOptions o = default_options()) : server_(std::make_unique<srv::InferenceServer>(std::move(o))) {
+    port_ = server_->start();
+  }
+  uint16_t port() const { return port_; }
+  srv::InferenceServer& server() { return *server_; }
+  void stop() { server_->stop(); }
+
+ private:
+  std::unique_ptr<srv::InferenceServer> server_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace server_test
