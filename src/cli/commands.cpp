@@ -119,6 +119,7 @@ const std::vector<Command>& commands() {
         {"model-repository", "DIR", "every sub-folder with a config.json, served by its folder name"},
         {"host", "ADDR", "address to listen on (default 127.0.0.1)"},
         {"port", "N", "port (default 8080; 0 = any free one, printed)"},
+        {"grpc-port", "N", "also serve KServe v2 over gRPC on this port (0 = any free one, printed)"},
         {"budget", "SIZE", "memory budget over every loaded model, e.g. 2G (default none)"},
         {"workers", "KIND", "none (default: in process), thread or process (one worker per model)"},
         {"model-control", "MODE", "on-demand (default: load at first use, evict idle ones to fit) or explicit"},

@@ -44,6 +44,11 @@ int serve_command(const Args& args) {
   const int port = args.get_int("port", 8080);
   if (port < 0 || port > 65535) throw InvalidInputError("--port must be 0 to 65535, got " + std::to_string(port));
   o.port = static_cast<uint16_t>(port);
+  if (args.has("grpc-port")) {
+    const int g = args.get_int("grpc-port", -1);
+    if (g < 0 || g > 65535) throw InvalidInputError("--grpc-port must be 0 to 65535, got " + std::to_string(g));
+    o.grpc_port = g;
+  }
   o.budget_bytes = args.get_size("budget", 0);
   o.workers = parse_workers(args.get("workers").value_or("none"));
   const std::string control = args.get("model-control").value_or("on-demand");
@@ -79,6 +84,7 @@ int serve_command(const Args& args) {
   server::InferenceServer server(o);
   const uint16_t bound = server.start([](const std::string& line) { std::fprintf(stderr, "serve: %s\n", line.c_str()); });
   std::printf("listening on http://%s:%u (%zu models)\n", o.host.c_str(), static_cast<unsigned>(bound), o.models.size());
+  if (o.grpc_port >= 0) std::printf("gRPC (KServe v2) on %s:%u\n", o.host.c_str(), static_cast<unsigned>(server.grpc_port()));
   std::fflush(stdout);
   int signal = 0;
   sigwait(&stop_signals, &signal);

@@ -6,6 +6,8 @@
 
 #include "server/admission.hpp"
 #include "server/api_error.hpp"
+#include "server/api_key.hpp"
+#include "server/kserve_grpc.hpp"
 #include "server/metrics.hpp"
 #include "server/routes.hpp"
 #include "server/served_models.hpp"
@@ -79,13 +81,6 @@ bool match(const char* pattern, std::string_view path, std::map<std::string, std
   return true;
 }
 
-// Compares in time that depends only on the key's length, not on where a guess goes wrong.
-bool same_key(std::string_view given, std::string_view key) {
-  unsigned char diff = given.size() == key.size() ? 0 : 1;
-  for (size_t i = 0; i < key.size(); ++i) diff |= static_cast<unsigned char>(key[i] ^ (i < given.size() ? given[i] : 0));
-  return diff == 0;
-}
-
 }  // namespace
 
 struct InferenceServer::State {
@@ -94,6 +89,8 @@ struct InferenceServer::State {
   Metrics metrics;
   Admission admission;
   std::optional<HttpServer> http;
+  std::optional<KServeGrpcServer> grpc;
+  uint16_t grpc_port = 0;
   explicit State(ServeOptions o)
       : options(std::move(o)), models(options), admission(options.max_concurrent, options.max_queue) {}
 };
@@ -118,14 +115,24 @@ uint16_t InferenceServer::start(const std::function<void(const std::string&)>& l
   // Every admitted request can hold a handler thread while it waits; a few more keep health and metrics
   // answering when all of them are busy.
   limits.handler_threads = s.options.max_concurrent + s.options.max_queue + 4;
+  if (s.options.grpc_port >= 0) {
+    s.grpc.emplace(s.models, s.metrics, s.admission, s.options);
+    s.grpc_port = s.grpc->start(s.options.host, static_cast<uint16_t>(s.options.grpc_port));
+  }
   s.http.emplace(limits, [this](const HttpRequest& r) { return handle(r); });
   return s.http->start(s.options.host, s.options.port);
 }
+
+uint16_t InferenceServer::grpc_port() const { return state_->grpc_port; }
 
 void InferenceServer::stop(std::chrono::milliseconds drain) {
   if (state_ && state_->http) {
     state_->http->stop(drain);
     state_->http.reset();
+  }
+  if (state_ && state_->grpc) {
+    state_->grpc->stop(drain);
+    state_->grpc.reset();
   }
 }
 
@@ -155,7 +162,7 @@ HttpResponse InferenceServer::handle(const HttpRequest& request) {
       std::string given;
       if (auto a = request.header("authorization"); a && a->rfind("Bearer ", 0) == 0) given = a->substr(7);
       else if (auto k = request.header("x-api-key")) given = *k;
-      if (!same_key(given, s.options.api_key)) throw ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer KEY)");
+      if (!api_key_matches(given, s.options.api_key)) throw ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer KEY)");
     }
     if (!route->run) {
       res.content_type = "text/plain; version=0.0.4";

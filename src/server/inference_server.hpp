@@ -22,6 +22,7 @@ class InferenceServer {
   // Loads what the model control says to load at start (a model that fails is reported by `log` and stays
   // unavailable), then listens; returns the bound port.
   uint16_t start(const std::function<void(const std::string&)>& log = {});
+  uint16_t grpc_port() const;  // the gRPC port bound by start() (0 without gRPC)
   // Graceful: stops accepting, finishes requests in flight (up to `drain`), disposes every model.
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(30'000));
   // One request as the HTTP layer hands it over (routing, authentication, errors, metrics).

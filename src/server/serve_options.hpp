@@ -33,6 +33,7 @@ struct ServeOptions {
   std::vector<ModelSpec> models;
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
+  int grpc_port = -1;  // KServe v2 over gRPC; -1 = off, 0 = any free port
   uint64_t budget_bytes = 0;  // 0 = none
   ServeWorkers workers = ServeWorkers::none;
   ModelControl control = ModelControl::on_demand;

@@ -183,8 +183,10 @@ void ServedModels::load(const std::string& name) {
       m.worker_bytes = bytes;
     }
     ++m.loads;
+    std::lock_guard lock(m.mutex);
     m.last_error.clear();
   } catch (const std::exception& e) {
+    std::lock_guard lock(m.mutex);
     m.last_error = e.what();
     throw;
   }

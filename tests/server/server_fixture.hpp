@@ -7,6 +7,7 @@
 
 #include "http_client.hpp"
 #include "server/inference_server.hpp"
+#include "transformers/pipeline.hpp"
 #include "test_support.hpp"
 
 namespace server_test {
@@ -27,6 +28,19 @@ inline srv::ServeOptions default_options() {
               spec("ner", "token-classification", "tiny-bert-ner"), spec("gpt", "text-generation", "tiny-gpt2"),
               spec("llama", "text-generation", "tiny-llama")};
   return o;
+}
+
+const std::vector<std::string> kTexts = {"I love this film", "awful, simply awful", "the weather is fine today"};
+
+// What the library gives each text alone: the server's embeddings (mean pooling, normalized) must equal it.
+inline std::vector<std::vector<float>> reference_embeddings(const std::vector<std::string>& texts) {
+  auto p = transformers::pipeline("feature-extraction", fixtures::model("tiny-bert-embedder"));
+  std::vector<std::vector<float>> rows;
+  for (const auto& t : texts) {
+    const auto out = p(t, transformers::FeatureExtractionOptions{transformers::Pooling::mean, true});
+    rows.push_back(out.tensor().data);
+  }
+  return rows;
 }
 
 class RunningServer {

@@ -11,18 +11,6 @@ using namespace server_test;
 using nlohmann::json;
 namespace tf = transformers;
 
-const std::vector<std::string> kTexts = {"I love this film", "awful, simply awful", "the weather is fine today"};
-
-std::vector<std::vector<float>> reference_embeddings(const std::vector<std::string>& texts) {
-  auto p = tf::pipeline("feature-extraction", fixtures::model("tiny-bert-embedder"));
-  std::vector<std::vector<float>> rows;
-  for (const auto& t : texts) {
-    const auto out = p(t, tf::FeatureExtractionOptions{tf::Pooling::mean, true});
-    rows.push_back(out.tensor().data);
-  }
-  return rows;
-}
-
 std::vector<float> decode_base64_floats(const std::string& s) {
   auto value = [](char c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -171,7 +159,8 @@ TEST(ServerRoutes, KServeInferTensorsPerTask) {
                                  {{"inputs", {text_tensor(kTexts)}}, {"parameters", {{"top_k", 2}}}});
   ASSERT_EQ(c.status, 200) << c.body;
   auto p = tf::pipeline("text-classification", fixtures::model("tiny-bert-sentiment"));
-  for (const auto& o : c.json()["outputs"]) {
+  const json classified = c.json();
+  for (const auto& o : classified["outputs"]) {
     ASSERT_EQ(o["shape"], json({kTexts.size(), 2}));
     for (size_t i = 0; i < kTexts.size(); ++i) {
       tf::TextClassificationOptions two;
