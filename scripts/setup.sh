@@ -111,6 +111,18 @@ provide_default_model() {
   log "default model: $USE_LITE_DIR ready"
 }
 
+# The official openai npm client the server tests call the OpenAI routes with (40 small packages).
+provide_openai_client() {
+  local dir=tools/openai_client
+  if [ -f "$dir/node_modules/openai/package.json" ]; then
+    log "openai npm client: present in $dir/node_modules"
+    return
+  fi
+  log "openai npm client: installing into $dir/node_modules"
+  (cd "$dir" && npm ci --no-audit --no-fund --silent)
+}
+
 install_apt_packages
 provide_onnxruntime
 provide_default_model
+provide_openai_client

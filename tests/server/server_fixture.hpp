@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
+#include <utility>
 
 #include "http_client.hpp"
 #include "server/inference_server.hpp"
@@ -41,6 +43,21 @@ inline std::vector<std::vector<float>> reference_embeddings(const std::vector<st
     rows.push_back(out.tensor().data);
   }
   return rows;
+}
+
+// A command's exit status and everything it printed (stdout and stderr).
+inline std::pair<int, std::string> run_process(const std::string& command) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  return {pclose(p), out};
+}
+
+// The last line of a client's output that is a JSON object.
+inline nlohmann::json last_json_line(const std::string& out) {
+  const size_t at = out.rfind("\n{");
+  return nlohmann::json::parse(at == std::string::npos ? out : out.substr(at + 1));
 }
 
 class RunningServer {

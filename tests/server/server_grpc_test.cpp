@@ -1,7 +1,5 @@
 // KServe v2 over gRPC, called by a Python client on Debian's python3-grpcio (grpc_client.py) built from the
 // server's own .proto: every RPC, raw and typed contents, parameters, errors as statuses, the API key.
-#include <cstdio>
-
 #include "server_fixture.hpp"
 
 namespace {
@@ -10,16 +8,10 @@ using namespace server_test;
 using nlohmann::json;
 
 json run_client(uint16_t port, const std::string& key) {
-  const std::string cmd = "/usr/bin/python3 " TRANSFORMERS_SERVER_TEST_DIR "/grpc_client.py " TRANSFORMERS_SERVER_PROTO_DIR " " +
-                          std::to_string(port) + " " + key + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int rc = pclose(p);
+  const auto [rc, out] = run_process("/usr/bin/python3 " TRANSFORMERS_SERVER_TEST_DIR "/grpc_client.py " TRANSFORMERS_SERVER_PROTO_DIR " " +
+                                     std::to_string(port) + " " + key);
   EXPECT_EQ(rc, 0) << out;
-  const size_t at = out.rfind("\n{");
-  return json::parse(at == std::string::npos ? out : out.substr(at + 1));
+  return last_json_line(out);
 }
 
 TEST(ServerGrpc, APythonClientCallsEveryRpc) {
