@@ -1,5 +1,7 @@
 #include "server/api_error.hpp"
 
+#include <algorithm>
+
 #include "transformers/error.hpp"
 
 namespace transformers::server {
@@ -40,7 +42,33 @@ HttpResponse error_response(const ApiError& e) {
   return json_response({{"error", {{"code", e.code()}, {"message", e.what()}}}}, e.status());
 }
 
+size_t json_nesting_depth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 nlohmann::json json_body(const HttpRequest& request) {
+  // Deeply nested values are refused before parsing: copying or destroying one recurses once per level, and
+  // an 8 MB body of '[' would overflow a handler thread's stack (and each deep request leaves its stack pages
+  // resident).
+  if (const size_t depth = json_nesting_depth(request.body); depth > kMaxJsonDepth) {
+    throw ApiError(400, "invalid_input", "the request body nests " + std::to_string(depth) + " levels deep; at most " +
+                                             std::to_string(kMaxJsonDepth) + " are accepted");
+  }
   nlohmann::json body;
   try {
     body = nlohmann::json::parse(request.body);

@@ -5,6 +5,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,11 @@ ApiError api_error_of(const std::exception& e);
 HttpResponse error_response(const ApiError& e);
 HttpResponse json_response(const nlohmann::json& body, int status = 200);
 HttpResponse json_text_response(std::string body, int status = 200);  // already JSON text
-// The request body as a JSON object; ApiError 400 naming what is wrong (not JSON, not an object).
+// How deeply arrays and objects nest in a JSON text (strings skipped), without parsing it.
+size_t json_nesting_depth(std::string_view text);
+inline constexpr size_t kMaxJsonDepth = 64;
+// The request body as a JSON object; ApiError 400 naming what is wrong (not JSON, not an object, nested
+// deeper than kMaxJsonDepth).
 nlohmann::json json_body(const HttpRequest& request);
 
 }  // namespace transformers::server

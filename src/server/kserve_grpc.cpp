@@ -42,7 +42,7 @@ json parameter_json(const inference::InferParameter& p) {
     case inference::InferParameter::kDoubleParam: return p.double_param();
     case inference::InferParameter::kStringParam: {
       const std::string& s = p.string_param();
-      if (!s.empty() && (s[0] == '[' || s[0] == '{')) {
+      if (!s.empty() && (s[0] == '[' || s[0] == '{') && json_nesting_depth(s) <= kMaxJsonDepth) {
         json j = json::parse(s, nullptr, false);
         if (!j.is_discarded()) return j;
       }

@@ -42,6 +42,7 @@ TEST(ServerControl, ErrorsAreJsonWithAStatusAndACode) {
       {"POST", "/v1/pipeline/no-such-task", R"({"inputs":"x"})", 400, "invalid_input"},
       {"POST", "/v1/pipeline/text-classification", R"({"inputs":"x","options":{"top_kk":1}})", 400, "invalid_input"},
       {"POST", "/embed", "{\"inputs\":\"\xff\xfe\"}", 400, "invalid_json"},
+      {"POST", "/embed", "{\"inputs\":" + std::string(2000, '[') + std::string(2000, ']') + "}", 400, "invalid_input"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.method + " " + c.target + " " + c.body.substr(0, 60));
@@ -54,6 +55,17 @@ TEST(ServerControl, ErrorsAreJsonWithAStatusAndACode) {
   }
   // The server is still fine.
   EXPECT_EQ(test_http::post(s.port(), "/embed", {{"inputs", "fine"}}).status, 200);
+}
+
+// Found by bench/server/faults.py: a 6 MB body of nested arrays overflowed a handler thread's stack when
+// the route copied the value (the server died). Refused before parsing now.
+TEST(ServerControl, ADeeplyNestedBodyIsRefusedNotACrash) {
+  RunningServer s;
+  const std::string deep = "{\"inputs\":" + std::string(3'000'000, '[') + std::string(3'000'000, ']') + "}";
+  const auto r = test_http::request(s.port(), "POST", "/embed", deep);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("nests 3000001 levels deep"), std::string::npos) << r.body.substr(0, 300);
+  EXPECT_EQ(test_http::post(s.port(), "/embed", {{"inputs", "still here"}}).status, 200);
 }
 
 TEST(ServerControl, ApiKeyOnEveryRouteButHealth) {
