@@ -56,11 +56,12 @@ echo "$reference"
 
 echo "== 3. Transformers.js behind a node http server, 64 connections, ${secs} s"
 if [ -d tools/node/node_modules/@huggingface/transformers ]; then
-  (cd tools/node && exec node ../compare/tjs_embeddings_server.mjs "../../$model" $((port + 1))) >/dev/null 2>&1 &
+  node tools/compare/tjs_embeddings_server.mjs "$model" $((port + 1)) >/dev/null 2>/tmp/load-tjs.err &
   tjs_pid=$!
-  for _ in $(seq 1 400); do
+  for _ in $(seq 1 600); do
     curl -s -o /dev/null -XPOST -d '{"input":"x"}' "http://127.0.0.1:$((port + 1))/v1/embeddings" && break; sleep 0.05
   done
+  kill -0 "$tjs_pid" 2>/dev/null || { echo "load.sh: the Transformers.js server did not start:" >&2; cat /tmp/load-tjs.err >&2; exit 1; }
   run_wrk 64 5 "http://127.0.0.1:$((port + 1))/v1/embeddings" >/dev/null
   tjs_before=$(rss_kib "$tjs_pid")
   tjs=$(run_wrk 64 "$secs" "http://127.0.0.1:$((port + 1))/v1/embeddings")

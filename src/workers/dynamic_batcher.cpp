@@ -120,7 +120,7 @@ void DynamicBatcher::State::loop() {
       else g->push_back(c.get());
     }
     Clock::time_point next_deadline = Clock::time_point::max();
-    // The first ready batch of the oldest group that has one; other dispatchers take the next ones.
+    // A ready batch of the oldest group that has one (its oldest call's, when ready); other dispatchers take the next ones.
     std::vector<Call*> ready;
     bool more_ready = false;
     for (const auto& group : groups) {
@@ -130,15 +130,30 @@ void DynamicBatcher::State::loop() {
                                              ? Clock::time_point::max()
                                              : queued + std::chrono::duration_cast<Clock::duration>(options.max_wait);
       const bool force = stopping || group.front()->seq <= flush_seq || now >= deadline;
-      for (auto& b : cut(group)) {
-        if (!force && !b.closed) continue;
-        if (!ready.empty()) {
-          more_ready = true;
-          break;
-        }
-        for (size_t i : b.members) ready.push_back(group[i]);
+      if (!ready.empty()) {  // an older group's batch is taken: is this group's ready too?
+        for (const auto& b : cut(group)) more_ready = more_ready || force || b.closed;
+        if (more_ready) break;
+        next_deadline = std::min(next_deadline, deadline);
+        continue;
       }
-      if (more_ready) break;
+      // Of this group's ready batches, the one holding its oldest call (group[0]) if it is ready, else the
+      // first: sorted by length, the first is the shortest texts', and under a steady flow of short ones a
+      // long text would otherwise never be picked (the server's p90 was 20x its p50 at 64 connections).
+      const auto batches = cut(group);
+      const Batch* chosen = nullptr;
+      size_t ready_count = 0;
+      for (const auto& b : batches) {
+        if (!force && !b.closed) continue;
+        ++ready_count;
+        const bool oldest = std::find(b.members.begin(), b.members.end(), size_t{0}) != b.members.end();
+        if (!chosen || oldest) chosen = &b;
+      }
+      if (chosen) {
+        for (size_t i : chosen->members) ready.push_back(group[i]);
+        more_ready = ready_count > 1;
+        if (more_ready) break;
+        continue;
+      }
       next_deadline = std::min(next_deadline, deadline);
     }
     if (ready.empty()) {
