@@ -18,14 +18,14 @@ configure() {
 }
 if [ "${1:-}" = "--thread" ]; then
   shift
-  # What runs threads of ours: the worker, pool and batcher tests and the manager's; process workers need the
+  # What runs threads of ours: the worker, pool and batcher tests, the manager's and the server's; process workers need the
   # CLI (their child) built the same way.
   configure build-tsan -DTRANSFORMERS_SANITIZE=thread
   cmake --build build-tsan -j"$(nproc)" --target transformers-cpp workers_thread_worker_test workers_worker_pool_test \
-        workers_dynamic_batcher_test workers_every_task_test runtime_tests workers_generation_worker_test generation_tests
+        workers_dynamic_batcher_test workers_every_task_test runtime_tests workers_generation_worker_test generation_tests server_test
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tools/sanitizers/tsan.supp"
   ctest --test-dir build-tsan --output-on-failure -j"$(nproc)" \
-        -R "${1:-^(Kinds/)?(ThreadWorker|WorkerPool|DynamicBatcher|EveryTask|PipelineManager|GenerationWorker|GenerationBudget)\.}"
+        -R "${1:-^(Kinds/)?(ThreadWorker|WorkerPool|DynamicBatcher|EveryTask|PipelineManager|GenerationWorker|GenerationBudget|ServerRoutes|ServerControl)\.}"
   exit 0
 fi
 configure build-asan -DTRANSFORMERS_SANITIZE=address,undefined

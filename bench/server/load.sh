@@ -7,7 +7,7 @@
 # 3. Transformers.js behind a minimal node http server (tools/compare/tjs_embeddings_server.mjs), same load;
 # 4. beyond --max-queue: --max-concurrent 2 --max-queue 4 under 128 connections for 20 s (fast 429s,
 #    flat memory);
-# 5. with SOAK_MINUTES > 0, a soak at 64 connections sampling the RSS every 30 s.
+# 5. with SOAK_MINUTES > 0, a soak at 64 connections sampling the RSS every 30 s (SOAK_ONLY=1: only this).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
@@ -41,6 +41,7 @@ stop_server() {
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+if [ "${SOAK_ONLY:-0}" != 1 ]; then
 echo "== 1. transformers-cpp serve, /v1/embeddings, 64 connections, ${secs} s"
 start_server --max-concurrent 64 --max-queue 64
 run_wrk 64 5 "http://127.0.0.1:$port/v1/embeddings" >/dev/null  # warm-up
@@ -75,11 +76,13 @@ echo "== 4. beyond the queue: --max-concurrent 2 --max-queue 4, 128 connections,
 start_server --max-concurrent 2 --max-queue 4
 run_wrk 8 3 "http://127.0.0.1:$port/v1/embeddings" >/dev/null
 before=$(rss_kib "$server_pid")
+rejected_metric() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^tcpp_requests_rejected_total/ {print $2}'; }
+rejected_before=$(rejected_metric)
 over=$(run_wrk 128 20 "http://127.0.0.1:$port/v1/embeddings")
 after=$(rss_kib "$server_pid")
-rejected=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^tcpp_requests_rejected_total/ {print $2}')
-echo "$over rejected_429=$rejected rss_before_mib=$((before / 1024)) rss_after_mib=$((after / 1024))"
+echo "$over rejected_429=$(($(rejected_metric) - rejected_before)) rss_before_mib=$((before / 1024)) rss_after_mib=$((after / 1024))"
 stop_server
+fi
 
 if [ "$soak" -gt 0 ]; then
   echo "== 5. soak: 64 connections, ${soak} min, RSS (MiB) every 30 s"
@@ -94,6 +97,7 @@ if [ "$soak" -gt 0 ]; then
   stop_server
 fi
 
+[ "${SOAK_ONLY:-0}" = 1 ] && exit 0
 rps() { sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$1"; }
 ref=$(sed -E 's/.*texts_per_s=([0-9.]+).*/\1/' <<<"$reference")
 echo

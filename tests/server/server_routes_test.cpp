@@ -192,6 +192,14 @@ TEST(ServerRoutes, KServeInferTensorsPerTask) {
   const auto meta = test_http::request(s.port(), "GET", "/v2/models/qa");
   EXPECT_EQ(meta.json()["inputs"][1]["name"], "context") << meta.body;
   EXPECT_EQ(test_http::request(s.port(), "GET", "/v2/health/ready").status, 200);
+  const auto server = test_http::request(s.port(), "GET", "/v2");
+  EXPECT_EQ(server.json()["name"], "transformers-cpp");
+  EXPECT_EQ(server.json()["extensions"], json({"model_repository"}));
+  EXPECT_EQ(test_http::request(s.port(), "GET", "/v2/models/emb/versions/1/ready").json()["ready"], true);
+  EXPECT_EQ(test_http::request(s.port(), "GET", "/health").status, 200);
+  const auto head = test_http::request(s.port(), "HEAD", "/v1/models");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
 }
 
 TEST(ServerRoutes, CompletionsAndChatMatchThePipelineStreamedOrNot) {
