@@ -9,11 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,41 +25,20 @@ struct Response {
   nlohmann::json json() const { return nlohmann::json::parse(body); }
 };
 
+// One connection; requests one after another on it (keep-alive). Beast lives in http_client.cpp only: it
+// is the heaviest header here, and every test file includes this one.
 class Client {
  public:
-  explicit Client(uint16_t port) : socket_(ioc_) {
-    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  }
+  explicit Client(uint16_t port);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
   Response request(const std::string& method, const std::string& target, const std::string& body = "",
-                   const std::map<std::string, std::string>& headers = {}) {
-    namespace http = boost::beast::http;
-    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    for (const auto& [k, v] : headers) req.set(k, v);
-    if (!body.empty() || method == "POST") {
-      req.set(http::field::content_type, "application/json");
-      req.body() = body;
-      req.prepare_payload();
-    }
-    http::write(socket_, req);
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(256u << 20);
-    http::read(socket_, buffer_, parser);
-    Response r;
-    r.status = static_cast<int>(parser.get().result_int());
-    for (const auto& f : parser.get()) {
-      std::string name(f.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers[name] = std::string(f.value());
-    }
-    r.body = parser.get().body();
-    return r;
-  }
+                   const std::map<std::string, std::string>& headers = {});
 
  private:
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::socket socket_;
-  boost::beast::flat_buffer buffer_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // One request on a fresh connection.
