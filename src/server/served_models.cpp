@@ -121,7 +121,7 @@ uint64_t ServedModels::accounted_bytes() const {
   return sum;
 }
 
-void ServedModels::make_room_for_worker_locked(Model& wanted, uint64_t bytes) {
+void ServedModels::make_room_locked(Model& wanted, uint64_t bytes) {
   // In process the manager makes room (evicting what it may); here the server evicts idle models itself,
   // least recently used first, until the load fits.
   const uint64_t budget = options_.budget_bytes;
@@ -161,7 +161,7 @@ void ServedModels::load(const std::string& name) {
     if (options_.workers == ServeWorkers::none) {
       const uint64_t bytes = manager_->estimate_load_bytes(m.spec.task, m.spec.dir, options_.pipeline);
       if (options_.budget_bytes && manager_->accounted_bytes() + bytes > options_.budget_bytes) {
-        make_room_for_worker_locked(m, bytes);  // the same LRU choice; the manager then checks for itself
+        make_room_locked(m, bytes);  // the same LRU choice; the manager then checks for itself
       }
       auto p = manager_->get_or_load(m.spec.task, m.spec.dir, options_.pipeline,
                                      options_.control == ModelControl::explicit_);
@@ -169,7 +169,7 @@ void ServedModels::load(const std::string& name) {
       m.pipeline = std::move(p);
     } else {
       const uint64_t bytes = manager_->estimate_load_bytes(m.spec.task, m.spec.dir, options_.pipeline);
-      make_room_for_worker_locked(m, bytes);
+      make_room_locked(m, bytes);
       WorkerPoolOptions po;
       po.workers = 1;
       po.worker.kind = worker_kind(options_.workers);
@@ -220,17 +220,21 @@ bool ServedModels::unload(const std::string& name) {
   return true;
 }
 
+void ServedModels::ensure_loaded(Model& m) {
+  if (options_.control == ModelControl::explicit_) {
+    throw ApiError(503, "model_not_loaded", "model '" + m.spec.name + "' is not loaded (POST /v2/repository/models/" +
+                                                m.spec.name + "/load)");
+  }
+  load(m.spec.name);
+}
+
 std::shared_ptr<Pipeline> ServedModels::acquire(Model& m) {
   m.last_use = ++use_counter_;
   {
     std::lock_guard lock(m.mutex);
     if (m.pipeline) return m.pipeline;
   }
-  if (options_.control == ModelControl::explicit_) {
-    throw ApiError(503, "model_not_loaded", "model '" + m.spec.name + "' is not loaded (POST /v2/repository/models/" +
-                                                m.spec.name + "/load)");
-  }
-  load(m.spec.name);
+  ensure_loaded(m);
   std::lock_guard lock(m.mutex);
   if (!m.pipeline) throw ApiError(503, "model_not_loaded", "model '" + m.spec.name + "' was unloaded while loading");
   return m.pipeline;
@@ -254,10 +258,7 @@ Output ServedModels::call(const std::string& name, const PipelineInputs& inputs,
   m.last_use = ++use_counter_;
   auto pool = pool_of(m);
   if (!pool) {
-    if (options_.control == ModelControl::explicit_) {
-      throw ApiError(503, "model_not_loaded", "model '" + name + "' is not loaded (POST /v2/repository/models/" + name + "/load)");
-    }
-    load(name);
+    ensure_loaded(m);
     pool = pool_of(m);
     if (!pool) throw ApiError(503, "model_not_loaded", "model '" + name + "' was unloaded while loading");
   }
@@ -338,8 +339,9 @@ std::vector<size_t> ServedModels::token_counts(const std::string& name, const st
   return acquire(m)->token_counts(texts);
 }
 
-ServedModelInfo ServedModels::info(const std::string& name) const {
-  Model& m = model(name);
+ServedModelInfo ServedModels::info(const std::string& name) const { return info_of(model(name), nullptr); }
+
+ServedModelInfo ServedModels::info_of(Model& m, const MemoryReport* report) const {
   ServedModelInfo i;
   i.spec = m.spec;
   std::shared_ptr<Pipeline> pipeline;
@@ -368,7 +370,8 @@ ServedModelInfo ServedModels::info(const std::string& name) const {
     try {
       const PipelineFootprint fp = pipeline->footprint();
       i.mapped_weight_bytes = fp.mapped_weight_bytes;
-      for (const auto& row : memory_report().pipelines) {
+      const MemoryReport own = report ? MemoryReport{} : memory_report();
+      for (const auto& row : (report ? *report : own).pipelines) {
         if (row.owner == pipeline->memory_owner()) {
           i.in_use_bytes = row.in_use;
           i.peak_in_use_bytes = row.peak_in_use;
@@ -396,8 +399,14 @@ std::optional<DynamicBatcherStats> ServedModels::batcher_stats(const std::string
 }
 
 std::vector<ServedModelInfo> ServedModels::infos() const {
+  // One /proc read for all of them (metrics scrape every model), and only when a model lives in process.
+  std::optional<MemoryReport> report;
+  for (const auto& [n, m] : models_) {
+    std::lock_guard lock(m->mutex);
+    if (m->pipeline && !report) report = memory_report();
+  }
   std::vector<ServedModelInfo> out;
-  for (const auto& [n, m] : models_) out.push_back(info(n));
+  for (const auto& [n, m] : models_) out.push_back(info_of(*m, report ? &*report : nullptr));
   return out;
 }
 

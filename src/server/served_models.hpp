@@ -83,7 +83,12 @@ class ServedModels {
  private:
   Model& model(const std::string& name) const;
   std::shared_ptr<Pipeline> acquire(Model& m);  // in process: the pipeline, loaded if allowed
-  void make_room_for_worker_locked(Model& m, uint64_t bytes);
+  // Evicts idle models (on-demand mode, least recently used first) until `bytes` more fit the budget;
+  // BudgetExceededError when nothing more can go. Called with mutex_ held.
+  void make_room_locked(Model& m, uint64_t bytes);
+  void ensure_loaded(Model& m);  // explicit mode: 503 model_not_loaded; on demand: load()
+  // `report`: the memory report to read working memory from; null = read one if the model is in process.
+  ServedModelInfo info_of(Model& m, const MemoryReport* report) const;
   ServeOptions options_;
   std::unique_ptr<PipelineManager> manager_;  // in process; in worker mode only estimates loads
   std::map<std::string, std::unique_ptr<Model>> models_;
