@@ -158,11 +158,22 @@ int main(int argc, char** argv) {
       }
     }
   });
+  // Once a minute: RSS now and the highest so far, and the answers so far (whether a rise levels off).
+  const auto started = Clock::now();
+  auto next_line = started + std::chrono::minutes(1);
   while (Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const uint64_t rss = tf::process_memory().rss;
     uint64_t seen = rss_max.load();
     while (rss > seen && !rss_max.compare_exchange_weak(seen, rss)) {
+    }
+    if (Clock::now() >= next_line) {
+      next_line += std::chrono::minutes(1);
+      std::printf("  %3lld min: RSS %.1f MiB (max %.1f), manager calls %llu, worker calls %llu, wrong %llu\n",
+                  static_cast<long long>(std::chrono::duration_cast<std::chrono::minutes>(Clock::now() - started).count()),
+                  rss / 1048576.0, rss_max.load() / 1048576.0, static_cast<unsigned long long>(c.calls.load()),
+                  static_cast<unsigned long long>(c.worker_calls.load()), static_cast<unsigned long long>(c.wrong.load()));
+      std::fflush(stdout);
     }
   }
   stop = true;

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 
 #include <filesystem>
@@ -50,6 +52,28 @@ inline std::vector<std::pair<std::string, std::string>> translit_held_out(size_t
 }
 
 // A fresh folder of its own under the temporary directory, removed with everything in it at the end.
+// A full disk, simulated for this process while it lives: RLIMIT_FSIZE makes every write past `bytes` of a
+// file fail with EFBIG, as it would with ENOSPC (SIGXFSZ ignored, so the write returns the error).
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) : previous_signal_(std::signal(SIGXFSZ, SIG_IGN)) {
+    ::getrlimit(RLIMIT_FSIZE, &previous_);
+    rlimit small = previous_;
+    small.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &small);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &previous_);
+    std::signal(SIGXFSZ, previous_signal_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit previous_{};
+  void (*previous_signal_)(int);
+};
+
 struct ScratchDir {
   std::filesystem::path path;
   explicit ScratchDir(const std::string& tag) {

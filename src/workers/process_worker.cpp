@@ -2,6 +2,7 @@
 // (docs/workers-process.md). A reader thread matches answers to futures by request id and notices the
 // child's end (EOF, reset, pidfd); a health thread pings it. Every child is reaped by the reader thread.
 #include <poll.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -319,6 +320,7 @@ class ProcessWorker final : public Worker {
 
   void read_loop() {
     std::exception_ptr broken;  // set when the child broke the protocol
+    std::string cut;            // the stream ended in the middle of a frame
     try {
       for (;;) {
         pollfd fds[2] = {{child_.socket, POLLIN, 0}, {child_.pidfd, POLLIN, 0}};
@@ -329,7 +331,13 @@ class ProcessWorker final : public Worker {
         }
         if (fds[0].revents) {
           if (!proto::receive_some(child_.socket, decoder_)) {
-            decoder_.finish();
+            // End of stream in the middle of a frame: a child killed by a signal while it wrote (the crash,
+            // told by its status below), or one that ended cleanly mid-frame (a protocol violation).
+            try {
+              decoder_.finish();
+            } catch (const ProtocolError& e) {
+              cut = e.what();
+            }
             break;
           }
           while (auto frame = decoder_.next()) dispatch(*frame);
@@ -345,6 +353,10 @@ class ProcessWorker final : public Worker {
       kill_child(child_);  // reset or unreadable: whatever it is, this child is done
     }
     const int status = reap_child(child_, std::chrono::milliseconds(2000));
+    if (!cut.empty() && !broken && !WIFSIGNALED(status)) {
+      broken = error_ptr<ProtocolError>("worker '" + name_ + "' (pid " + std::to_string(child_.pid) +
+                                        ") broke the protocol: " + cut);
+    }
     finish(status, broken);
   }
 

@@ -4,13 +4,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-
+#include <csignal>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "pipelines/pipeline_key.hpp"
@@ -22,6 +25,25 @@ namespace transformers::workers {
 
 namespace {
 namespace proto = protocol;
+
+// Fault injection for tests (docs/testing.md, "Fault injection"): TRANSFORMERS_WORKER_KILL_AT=STEP makes the
+// child SIGKILL itself at that step of the protocol, as a `kill -9` from outside at that very moment would.
+// Steps: hello (hello read, not answered), load, unload, call, memory (the request read, not run), stream
+// (the first stream chunk sent), load-reply, call-reply (done, not answered), call-reply-half (half of the
+// result frame written), terminate (terminate read, before disposing and saying bye).
+class KillPoint {
+ public:
+  KillPoint() {
+    if (const char* v = std::getenv("TRANSFORMERS_WORKER_KILL_AT")) step_ = v;
+  }
+  bool is(std::string_view step) const { return step_ == step; }
+  void at(std::string_view step) const {
+    if (is(step)) ::raise(SIGKILL);
+  }
+
+ private:
+  std::string step_;
+};
 
 class Server {
  public:
@@ -40,6 +62,7 @@ class Server {
         queue_.pop_front();
       }
       if (frame.header.type == proto::MessageType::terminate) {
+        kill_point_.at("terminate");
         pipelines_.clear();  // disposes each (and returns its memory) before we say bye
         send(proto::MessageType::bye, frame.header.request_id, {});
         break;
@@ -61,6 +84,18 @@ class Server {
  private:
   void send(proto::MessageType type, uint64_t id, std::string_view payload) {
     std::lock_guard lock(write_mu_);
+    if (type == proto::MessageType::result && kill_point_.is("call-reply-half")) {
+      proto::FrameHeader header;
+      header.type = type;
+      header.request_id = id;
+      header.payload_length = static_cast<uint32_t>(payload.size());
+      unsigned char bytes[proto::kHeaderSize];
+      proto::encode_header(header, bytes);
+      if (::write(fd_, bytes, sizeof bytes) == static_cast<ssize_t>(sizeof bytes)) {
+        [[maybe_unused]] const ssize_t n = ::write(fd_, payload.data(), payload.size() / 2);
+      }
+      kill_point_.at("call-reply-half");
+    }
     proto::send_frame(fd_, type, id, payload, shm_threshold_);
   }
 
@@ -152,6 +187,7 @@ class Server {
     answer.shm_threshold = hello.shm_threshold;
     answer.release_policy = hello.release_policy;
     answer.name = hello.name;
+    kill_point_.at("hello");
     send(proto::MessageType::hello, frame.header.request_id, proto::encode_hello(answer));
   }
 
@@ -175,18 +211,21 @@ class Server {
     try {
       switch (frame.header.type) {
         case proto::MessageType::load: {
+          kill_point_.at("load");
           bool loaded_now = false;
           pipeline_for(proto::decode_key(frame.payload()), &loaded_now);
           reply = proto::encode_done({loaded_now, static_cast<uint32_t>(pipelines_.size())});
           break;
         }
         case proto::MessageType::unload: {
+          kill_point_.at("unload");
           const proto::PipelineKey key = proto::decode_key(frame.payload());
           const bool was_loaded = pipelines_.erase(pipeline_key(key.task, key.model, key.options)) > 0;
           reply = proto::encode_done({was_loaded, static_cast<uint32_t>(pipelines_.size())});
           break;
         }
         case proto::MessageType::call: {
+          kill_point_.at("call");
           const WorkerCall call = proto::decode_call(frame.payload());
           Pipeline& p = pipeline_for({call.task, call.model.string(), call.pipeline_options}, nullptr);
           proto::CallResult result;
@@ -195,6 +234,7 @@ class Server {
             // Each piece goes back as a stream_chunk frame; the host's cancel stops the generation.
             const auto stream = [&](const StreamChunk& chunk) {
               send(proto::MessageType::stream_chunk, id, proto::encode_stream_chunk(chunk));
+              kill_point_.at("stream");
               std::lock_guard lock(mu_);
               return cancelled_.count(id) == 0;
             };
@@ -216,6 +256,7 @@ class Server {
           break;
         }
         case proto::MessageType::memory_request:
+          kill_point_.at("memory");
           reply = proto::encode_memory_report(memory_report());
           reply_type = proto::MessageType::memory_report;
           break;
@@ -226,6 +267,8 @@ class Server {
       reply = proto::encode_error({proto::error_kind_of(e), e.what()});
       reply_type = proto::MessageType::error;
     }
+    if (frame.header.type == proto::MessageType::load) kill_point_.at("load-reply");
+    if (frame.header.type == proto::MessageType::call) kill_point_.at("call-reply");
     try {
       send(reply_type, id, reply);
     } catch (const WorkerCrashedError&) {
@@ -237,6 +280,7 @@ class Server {
   }
 
   const int fd_;
+  const KillPoint kill_point_;
   size_t shm_threshold_ = 256u << 10;  // written by the reader at hello, before any request is queued
   std::mutex write_mu_;
   std::mutex mu_;

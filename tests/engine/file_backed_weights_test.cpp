@@ -314,6 +314,29 @@ TEST(FileBackedWeights, UnwritableCacheFallsBackToPlainLoading) {
   EXPECT_EQ(run_add(s, 4096), run_add(plain, 4096));
 }
 
+// A full disk while the sidecar is written (fixtures::FileSizeLimit): plain loading, the reason said, no
+// partial file left; with room again the sidecar is written.
+TEST(FileBackedWeights, AFullDiskWhileWritingTheSidecarFallsBackAndLeavesNothing) {
+  TempDir models, cache;
+  const fs::path model = write_file(models.path / "add.onnx", add_model(65536, 7));
+  Session plain(model, cached_in(cache.path, false));
+  for (const rlim_t limit : {rlim_t{0}, rlim_t{100} << 10}) {  // the weights are 256 KiB
+    SCOPED_TRACE(limit);
+    {
+      fixtures::FileSizeLimit full(limit);
+      Session s(model, cached_in(cache.path));
+      EXPECT_EQ(run_add(s, 65536), run_add(plain, 65536));
+    }
+    EXPECT_NE(engine::last_weights_fallback().find(model.string()), std::string::npos) << engine::last_weights_fallback();
+    EXPECT_TRUE(files_in(cache.path, ".weights").empty());
+    EXPECT_TRUE(files_in(cache.path, ".onnx").empty());
+    EXPECT_EQ(std::distance(fs::directory_iterator(cache.path), fs::directory_iterator()), 0);
+  }
+  Session s(model, cached_in(cache.path));
+  EXPECT_EQ(files_in(cache.path, ".weights").size(), 1u);
+  EXPECT_EQ(run_add(s, 65536), run_add(plain, 65536));
+}
+
 TEST(FileBackedWeights, PrepackingOffStillAnswers) {
   TempDir cache;
   const fs::path model = fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx";

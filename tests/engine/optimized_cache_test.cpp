@@ -144,6 +144,54 @@ TEST(OptimizedCache, DamagedEntriesAreRebuilt) {
   EXPECT_TRUE(opt::complete(e));
 }
 
+// Removed while sessions use it (`transformers-cpp cache clear` from another process, or eviction): a
+// session holds the mapping, not the name, so it goes on answering; the next load writes the entry again.
+TEST(OptimizedCache, AnEntryRemovedWhileInUseLeavesItsSessionsAnswering) {
+  TempDir cache;
+  const auto want = logits(Session(kModel, plain()));
+  Session held(kModel, cached_in(cache.path));
+  const opt::Entry e = opt::entry_for(kModel, cache.path, GraphOptimization::all);
+  ASSERT_TRUE(opt::complete(e));
+  ASSERT_GT(held.mapped_weight_bytes(), 0u);
+  fs::remove_all(cache.path);
+  expect_close(logits(held), want);
+  Session again(kModel, cached_in(cache.path));
+  EXPECT_TRUE(opt::complete(e));
+  expect_close(logits(again), want);
+  expect_close(logits(held), want);
+}
+
+// A full disk while the entry is written (fixtures::FileSizeLimit, at several points of the ~2 MB write): the load falls back to plain loading, says
+// why, answers as ONNX Runtime does, and leaves no partial entry behind; with room again, the next load
+// writes a complete entry.
+TEST(OptimizedCache, AFullDiskWhileWritingFallsBackAndLeavesNoPartialEntry) {
+  TempDir cache;
+  const auto want = logits(Session(kModel, plain()));
+  const opt::Entry e = opt::entry_for(kModel, cache.path, GraphOptimization::all);
+  for (const rlim_t limit : {rlim_t{0}, rlim_t{4096}, rlim_t{256} << 10, rlim_t{1} << 20}) {
+    SCOPED_TRACE(limit);
+    std::vector<float> got;
+    std::string error;
+    {
+      fixtures::FileSizeLimit full(limit);
+      try {
+        Session s(kModel, cached_in(cache.path));
+        got = logits(s);
+      } catch (const std::exception& ex) {
+        error = ex.what();
+      }
+    }
+    ASSERT_EQ(error, "");
+    expect_close(got, want);
+    EXPECT_FALSE(opt::complete(e));
+    EXPECT_TRUE(entries(cache.path).empty()) << entries(cache.path).front();
+    EXPECT_NE(engine::last_weights_fallback().find(kModel.string()), std::string::npos) << engine::last_weights_fallback();
+  }
+  Session s(kModel, cached_in(cache.path));
+  expect_close(logits(s), want);
+  EXPECT_TRUE(opt::complete(e));
+}
+
 TEST(OptimizedCache, AnUnwritableCacheFallsBackToPlainLoadingAndSaysWhy) {
   TempDir dir;
   const fs::path blocker = dir.path / "not-a-folder";
