@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libFuzzer harnesses for the parsers of outside input (fuzz/, issue 17), built with clang into build-asan/
-# (the folder of scripts/sanitize.sh: address + undefined sanitizers, -O0, libFuzzer's coverage). Seeds come
+# (the folder of scripts/sanitize.sh: address + undefined sanitizers, -O1, libFuzzer's coverage). Seeds come
 # from the committed fixtures.
 #   scripts/fuzz.sh --list               the targets, one per line
 #   scripts/fuzz.sh TARGET SECONDS       builds what it needs and fuzzes TARGET for SECONDS
