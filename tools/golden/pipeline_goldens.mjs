@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { int8PathFromArgs } from './int8_path.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tjsDir = path.join(repo, 'tools/node/node_modules/@huggingface/transformers');
@@ -36,20 +37,7 @@ const DTYPE = 'fp32';
 
 const argv = process.argv.slice(2);
 const q8Only = argv.includes('--q8-only');
-// The same rule as src/core/cpu_features.cpp int8_gemm_path(): VNNI/AMX accumulate u8*s8 exactly,
-// AVX2 and AVX-512BW without VNNI sum pairs with 16-bit saturation. Under qemu-user /proc/cpuinfo is the
-// host's, so an emulated run must say its path.
-function detectedInt8Path() {
-  const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
-  const flags = new Set((line || '').split(':')[1]?.trim().split(/\s+/) ?? []);
-  if ((flags.has('avx512_vnni') && flags.has('avx512bw') && flags.has('avx512vl')) || flags.has('avx_vnni') ||
-      flags.has('amx_int8')) return 'exact';
-  if (flags.has('avx2') || flags.has('avx512bw')) return 'saturating';
-  throw new Error('this CPU has neither AVX2 nor VNNI: its int8 kernel has no golden entry (docs/testing.md)');
-}
-const pathArg = argv.find((a) => a.startsWith('--int8-path='));
-const INT8_PATH = pathArg ? pathArg.split('=')[1] : detectedInt8Path();
-if (!['exact', 'saturating'].includes(INT8_PATH)) throw new Error(`--int8-path: exact or saturating, got ${INT8_PATH}`);
+const INT8_PATH = int8PathFromArgs(argv);
 const previous = fs.existsSync(outFile) ? JSON.parse(fs.readFileSync(outFile, 'utf8')).cases : [];
 const previousByName = new Map(previous.map((c) => [c.name, c]));
 
