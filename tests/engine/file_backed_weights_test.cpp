@@ -21,8 +21,8 @@ namespace onnx = transformers::engine::onnx;
 
 namespace {
 
-struct TempDir : fixtures::ScratchDir {
-  TempDir() : ScratchDir("fbw") {}
+struct SidecarScratch : fixtures::ScratchDir {
+  SidecarScratch() : ScratchDir("fbw") {}
 };
 
 std::vector<fs::path> files_in(const fs::path& dir, const std::string& ext) {
@@ -41,7 +41,7 @@ const engine::MappedWeights* find_mapping(const std::vector<engine::MappedWeight
 
 // The sidecar path: file-backed weights without prepacking (with prepacking, the optimized-model cache
 // serves them: optimized_cache_test.cpp).
-SessionOptions cached_in(const fs::path& cache, bool file_backed = true) {
+SessionOptions sidecar_in(const fs::path& cache, bool file_backed = true) {
   SessionOptions o;
   o.prepack_weights = false;
   o.file_backed_weights = file_backed;
@@ -157,10 +157,10 @@ std::vector<float> run_add(const Session& s, size_t n) {
 }  // namespace
 
 TEST(FileBackedWeights, SidecarIsWrittenOnceAndReused) {
-  TempDir cache, models;
+  SidecarScratch cache, models;
   const fs::path model = models.path / "model.onnx";
   fs::copy_file(fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx", model);
-  { Session s(model, cached_in(cache.path)); }
+  { Session s(model, sidecar_in(cache.path)); }
   const auto weights = files_in(cache.path, ".weights");
   ASSERT_EQ(weights.size(), 1u);
   ASSERT_EQ(files_in(cache.path, ".onnx").size(), 1u);
@@ -169,36 +169,36 @@ TEST(FileBackedWeights, SidecarIsWrittenOnceAndReused) {
   const auto small = fs::file_size(files_in(cache.path, ".onnx")[0]);
   EXPECT_LT(small, fs::file_size(model) / 10) << "the rewritten graph keeps only small initializers";
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  { Session s(model, cached_in(cache.path)); }
+  { Session s(model, sidecar_in(cache.path)); }
   EXPECT_EQ(fs::last_write_time(weights[0]), written) << "the second load must reuse the sidecar";
   EXPECT_EQ(files_in(cache.path, ".weights").size(), 1u);
 }
 
 TEST(FileBackedWeights, AChangedModelGetsANewSidecar) {
-  TempDir cache, models;
+  SidecarScratch cache, models;
   const fs::path model = write_file(models.path / "add.onnx", add_model(4096, 1));
-  { Session s(model, cached_in(cache.path)); }
+  { Session s(model, sidecar_in(cache.path)); }
   const auto first = files_in(cache.path, ".weights");
   ASSERT_EQ(first.size(), 1u);
   write_file(model, add_model(4096, 2));  // same size, new weights
   fs::last_write_time(model, fs::last_write_time(model) + std::chrono::seconds(2));
-  Session changed(model, cached_in(cache.path));
+  Session changed(model, sidecar_in(cache.path));
   const auto second = files_in(cache.path, ".weights");
   ASSERT_EQ(second.size(), 1u) << "the stale entry is removed";
   EXPECT_NE(second[0], first[0]);
-  Session plain(model, cached_in(cache.path, false));
+  Session plain(model, sidecar_in(cache.path, false));
   EXPECT_EQ(run_add(changed, 4096), run_add(plain, 4096)) << "the new weights are served";
 }
 
 TEST(FileBackedWeights, OutputsAreBitwiseIdenticalOnEveryFixture) {
-  TempDir cache;
+  SidecarScratch cache;
   int checked = 0;
   for (const auto& dir : fs::directory_iterator(fixtures::root() / "models")) {
     for (const char* name : {"model.onnx", "model_quantized.onnx"}) {
       const fs::path model = dir.path() / "onnx" / name;
       if (!fs::exists(model)) continue;
-      Session mapped(model, cached_in(cache.path));
-      Session plain(model, cached_in(cache.path, false));
+      Session mapped(model, sidecar_in(cache.path));
+      Session plain(model, sidecar_in(cache.path, false));
       expect_bitwise_equal(run_tokens(mapped), run_tokens(plain), model.string());
       ++checked;
     }
@@ -207,10 +207,10 @@ TEST(FileBackedWeights, OutputsAreBitwiseIdenticalOnEveryFixture) {
 }
 
 TEST(FileBackedWeights, TypedFieldsAndRawDataBothServedIdentically) {
-  TempDir cache, models;
+  SidecarScratch cache, models;
   const fs::path model = write_file(models.path / "add.onnx", add_model(1000, 3));
-  Session mapped(model, cached_in(cache.path));
-  Session plain(model, cached_in(cache.path, false));
+  Session mapped(model, sidecar_in(cache.path));
+  Session plain(model, sidecar_in(cache.path, false));
   EXPECT_EQ(run_add(mapped, 1000), run_add(plain, 1000));
   const auto maps = engine::mapped_weights();
   const auto* m = find_mapping(maps, cache.path);
@@ -219,18 +219,18 @@ TEST(FileBackedWeights, TypedFieldsAndRawDataBothServedIdentically) {
 }
 
 TEST(FileBackedWeights, TwoSessionsShareOneMappingUnmappedWithTheLast) {
-  TempDir cache, models;
+  SidecarScratch cache, models;
   const size_t n = 8 << 20;  // W and B: 32 MiB each
   const uint64_t weight_bytes = 2 * n * sizeof(float);
   const fs::path model = write_file(models.path / "big.onnx", add_model(n, 4));
-  { Session warm(model, cached_in(cache.path)); }  // writes the sidecar
+  { Session warm(model, sidecar_in(cache.path)); }  // writes the sidecar
   ASSERT_EQ(find_mapping(engine::mapped_weights(), cache.path), nullptr) << "unmapped when the last session went";
 
-  auto a = std::make_unique<Session>(model, cached_in(cache.path));
+  auto a = std::make_unique<Session>(model, sidecar_in(cache.path));
   const std::vector<float> y = run_add(*a, n);  // touches every weight page
   trim_heap();
   const uint64_t before = process_memory().rss;
-  auto b = std::make_unique<Session>(model, cached_in(cache.path));
+  auto b = std::make_unique<Session>(model, sidecar_in(cache.path));
   const uint64_t grown = process_memory().rss - std::min(before, process_memory().rss);
   EXPECT_LT(grown, weight_bytes / 10) << "the second session must not copy the weights";
 
@@ -251,9 +251,9 @@ TEST(FileBackedWeights, TwoSessionsShareOneMappingUnmappedWithTheLast) {
 }
 
 TEST(FileBackedWeights, AModelWithExternalDataIsServedAsIs) {
-  TempDir cache, models, other_cache;
+  SidecarScratch cache, models, other_cache;
   const fs::path model = write_file(models.path / "add.onnx", add_model(4096, 5));
-  { Session s(model, cached_in(cache.path)); }
+  { Session s(model, sidecar_in(cache.path)); }
   // The cache entry is itself a model with external data: copy it somewhere and load that.
   const fs::path ext_dir = models.path / "external";
   fs::create_directories(ext_dir);
@@ -261,18 +261,18 @@ TEST(FileBackedWeights, AModelWithExternalDataIsServedAsIs) {
   fs::copy_file(files_in(cache.path, ".onnx")[0], ext_onnx);
   const fs::path weights = files_in(cache.path, ".weights")[0];
   fs::copy_file(weights, ext_dir / weights.filename());
-  Session s(ext_onnx, cached_in(other_cache.path));
+  Session s(ext_onnx, sidecar_in(other_cache.path));
   EXPECT_TRUE(files_in(other_cache.path, ".weights").empty()) << "nothing new is written";
   const auto maps = engine::mapped_weights();
   const auto* m = find_mapping(maps, ext_dir);
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->sessions, 1);
-  Session plain(model, cached_in(cache.path, false));
+  Session plain(model, sidecar_in(cache.path, false));
   EXPECT_EQ(run_add(s, 4096), run_add(plain, 4096));
 }
 
 TEST(FileBackedWeights, CorruptOrTruncatedModelIsALoadErrorNamingThePath) {
-  TempDir cache, models;
+  SidecarScratch cache, models;
   const fs::path src = fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx";
   std::ifstream in(src, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -280,7 +280,7 @@ TEST(FileBackedWeights, CorruptOrTruncatedModelIsALoadErrorNamingThePath) {
   const fs::path garbage = write_file(models.path / "garbage.onnx", std::string(4096, '\xff'));
   for (const fs::path& p : {truncated, garbage}) {
     try {
-      Session s(p, cached_in(cache.path));
+      Session s(p, sidecar_in(cache.path));
       ADD_FAILURE() << "no exception for " << p;
     } catch (const ModelLoadError& e) {
       EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
@@ -290,41 +290,41 @@ TEST(FileBackedWeights, CorruptOrTruncatedModelIsALoadErrorNamingThePath) {
 }
 
 TEST(FileBackedWeights, DamagedCacheEntryIsWrittenAgain) {
-  TempDir cache, models;
+  SidecarScratch cache, models;
   const fs::path model = write_file(models.path / "add.onnx", add_model(4096, 6));
-  { Session s(model, cached_in(cache.path)); }
+  { Session s(model, sidecar_in(cache.path)); }
   const fs::path weights = files_in(cache.path, ".weights")[0];
   fs::resize_file(weights, fs::file_size(weights) / 2);
-  Session s(model, cached_in(cache.path));
+  Session s(model, sidecar_in(cache.path));
   EXPECT_GT(fs::file_size(weights), 2 * 4096 * sizeof(float) - 1);
-  Session plain(model, cached_in(cache.path, false));
+  Session plain(model, sidecar_in(cache.path, false));
   EXPECT_EQ(run_add(s, 4096), run_add(plain, 4096));
 }
 
 TEST(FileBackedWeights, UnwritableCacheFallsBackToPlainLoading) {
-  TempDir models;
+  SidecarScratch models;
   const fs::path model = write_file(models.path / "add.onnx", add_model(4096, 7));
   const fs::path blocker = write_file(models.path / "not-a-folder", "x");  // root ignores permissions
   const fs::path cache = blocker / "cache";
-  Session s(model, cached_in(cache));
+  Session s(model, sidecar_in(cache));
   EXPECT_NE(engine::last_weights_fallback().find(cache.string()), std::string::npos) << engine::last_weights_fallback();
   EXPECT_NE(engine::last_weights_fallback().find(model.string()), std::string::npos);
   EXPECT_EQ(find_mapping(engine::mapped_weights(), cache), nullptr);
-  Session plain(model, cached_in(cache, false));
+  Session plain(model, sidecar_in(cache, false));
   EXPECT_EQ(run_add(s, 4096), run_add(plain, 4096));
 }
 
 // A full disk while the sidecar is written (fixtures::FileSizeLimit): plain loading, the reason said, no
 // partial file left; with room again the sidecar is written.
 TEST(FileBackedWeights, AFullDiskWhileWritingTheSidecarFallsBackAndLeavesNothing) {
-  TempDir models, cache;
+  SidecarScratch models, cache;
   const fs::path model = write_file(models.path / "add.onnx", add_model(65536, 7));
-  Session plain(model, cached_in(cache.path, false));
+  Session plain(model, sidecar_in(cache.path, false));
   for (const rlim_t limit : {rlim_t{0}, rlim_t{100} << 10}) {  // the weights are 256 KiB
     SCOPED_TRACE(limit);
     {
       fixtures::FileSizeLimit full(limit);
-      Session s(model, cached_in(cache.path));
+      Session s(model, sidecar_in(cache.path));
       EXPECT_EQ(run_add(s, 65536), run_add(plain, 65536));
     }
     EXPECT_NE(engine::last_weights_fallback().find(model.string()), std::string::npos) << engine::last_weights_fallback();
@@ -332,18 +332,18 @@ TEST(FileBackedWeights, AFullDiskWhileWritingTheSidecarFallsBackAndLeavesNothing
     EXPECT_TRUE(files_in(cache.path, ".onnx").empty());
     EXPECT_EQ(std::distance(fs::directory_iterator(cache.path), fs::directory_iterator()), 0);
   }
-  Session s(model, cached_in(cache.path));
+  Session s(model, sidecar_in(cache.path));
   EXPECT_EQ(files_in(cache.path, ".weights").size(), 1u);
   EXPECT_EQ(run_add(s, 65536), run_add(plain, 65536));
 }
 
 TEST(FileBackedWeights, PrepackingOffStillAnswers) {
-  TempDir cache;
+  SidecarScratch cache;
   const fs::path model = fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx";
-  SessionOptions o = cached_in(cache.path);
+  SessionOptions o = sidecar_in(cache.path);
   o.prepack_weights = false;
   Session off(model, o);
-  Session on(model, cached_in(cache.path));
+  Session on(model, sidecar_in(cache.path));
   const auto a = run_tokens(off), b = run_tokens(on);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a[0].data.size(); ++i) EXPECT_NEAR(a[0].data[i], b[0].data[i], 1e-4f);

@@ -28,11 +28,11 @@ namespace opt = transformers::engine::optimized;
 namespace {
 const fs::path kModel = fixtures::model("tiny-bert-sentiment") / "onnx" / "model.onnx";
 
-struct TempDir : fixtures::ScratchDir {
-  TempDir() : ScratchDir("opt") {}
+struct OptimizedScratch : fixtures::ScratchDir {
+  OptimizedScratch() : ScratchDir("opt") {}
 };
 
-SessionOptions cached_in(const fs::path& cache) {
+SessionOptions optimized_in(const fs::path& cache) {
   SessionOptions o;
   o.weights_cache_dir = cache;  // file-backed + prepacked: the defaults
   return o;
@@ -69,18 +69,18 @@ fs::file_time_type mtime(const fs::path& p) { return fs::last_write_time(p); }
 }  // namespace
 
 TEST(OptimizedCache, WrittenOnceThenServedWithTheSameAnswers) {
-  TempDir cache;
+  OptimizedScratch cache;
   const auto want = logits(Session(kModel, plain()));
   const opt::Entry e = opt::entry_for(kModel, cache.path, GraphOptimization::all);
   EXPECT_FALSE(opt::complete(e));
   {
-    Session first(kModel, cached_in(cache.path));  // miss: written
+    Session first(kModel, optimized_in(cache.path));  // miss: written
     expect_close(logits(first), want);
   }
   ASSERT_TRUE(opt::complete(e));
   EXPECT_TRUE(fs::exists(e.data));
   const auto written = mtime(e.onnx);
-  Session second(kModel, cached_in(cache.path));  // hit: read, not written again
+  Session second(kModel, optimized_in(cache.path));  // hit: read, not written again
   expect_close(logits(second), want);
   EXPECT_EQ(mtime(e.onnx), written);
   EXPECT_EQ(entries(cache.path).size(), 1u) << "no temporary folder left behind";
@@ -92,7 +92,7 @@ TEST(OptimizedCache, WrittenOnceThenServedWithTheSameAnswers) {
 }
 
 TEST(OptimizedCache, TheKeyCoversTheModelOnnxRuntimeAndTheCpu) {
-  TempDir dir;
+  OptimizedScratch dir;
   const fs::path model = dir.path / "model.onnx";
   fs::copy_file(kModel, model);
   const std::string base = opt::entry_name(model, GraphOptimization::all, "1.29.0", "cpu-a");
@@ -109,14 +109,14 @@ TEST(OptimizedCache, TheKeyCoversTheModelOnnxRuntimeAndTheCpu) {
 }
 
 TEST(OptimizedCache, AChangedModelGetsANewEntryAndTheOldOneGoes) {
-  TempDir dir, cache;
+  OptimizedScratch dir, cache;
   const fs::path model = dir.path / "model.onnx";
   fs::copy_file(kModel, model);
-  { Session s(model, cached_in(cache.path)); }
+  { Session s(model, optimized_in(cache.path)); }
   const opt::Entry old = opt::entry_for(model, cache.path, GraphOptimization::all);
   ASSERT_TRUE(opt::complete(old));
   fs::last_write_time(model, fs::last_write_time(model) + std::chrono::seconds(2));
-  { Session s(model, cached_in(cache.path)); }
+  { Session s(model, optimized_in(cache.path)); }
   const opt::Entry fresh = opt::entry_for(model, cache.path, GraphOptimization::all);
   EXPECT_NE(old.dir, fresh.dir);
   EXPECT_TRUE(opt::complete(fresh));
@@ -124,22 +124,22 @@ TEST(OptimizedCache, AChangedModelGetsANewEntryAndTheOldOneGoes) {
 }
 
 TEST(OptimizedCache, DamagedEntriesAreRebuilt) {
-  TempDir cache;
+  OptimizedScratch cache;
   const auto want = logits(Session(kModel, plain()));
-  { Session s(kModel, cached_in(cache.path)); }
+  { Session s(kModel, optimized_in(cache.path)); }
   const opt::Entry e = opt::entry_for(kModel, cache.path, GraphOptimization::all);
   ASSERT_TRUE(opt::complete(e));
   fs::resize_file(e.data, fs::file_size(e.data) / 2);  // truncated data: the manifest says otherwise
   EXPECT_FALSE(opt::complete(e));
   {
-    Session s(kModel, cached_in(cache.path));
+    Session s(kModel, optimized_in(cache.path));
     expect_close(logits(s), want);
   }
   EXPECT_TRUE(opt::complete(e));
   // Garbage of the right size: the manifest agrees, ONNX Runtime refuses it, the entry is written again.
   const auto size = fs::file_size(e.onnx);
   std::ofstream(e.onnx, std::ios::binary | std::ios::trunc) << std::string(size, 'x');
-  Session s(kModel, cached_in(cache.path));
+  Session s(kModel, optimized_in(cache.path));
   expect_close(logits(s), want);
   EXPECT_TRUE(opt::complete(e));
 }
@@ -147,15 +147,15 @@ TEST(OptimizedCache, DamagedEntriesAreRebuilt) {
 // Removed while sessions use it (`transformers-cpp cache clear` from another process, or eviction): a
 // session holds the mapping, not the name, so it goes on answering; the next load writes the entry again.
 TEST(OptimizedCache, AnEntryRemovedWhileInUseLeavesItsSessionsAnswering) {
-  TempDir cache;
+  OptimizedScratch cache;
   const auto want = logits(Session(kModel, plain()));
-  Session held(kModel, cached_in(cache.path));
+  Session held(kModel, optimized_in(cache.path));
   const opt::Entry e = opt::entry_for(kModel, cache.path, GraphOptimization::all);
   ASSERT_TRUE(opt::complete(e));
   ASSERT_GT(held.mapped_weight_bytes(), 0u);
   fs::remove_all(cache.path);
   expect_close(logits(held), want);
-  Session again(kModel, cached_in(cache.path));
+  Session again(kModel, optimized_in(cache.path));
   EXPECT_TRUE(opt::complete(e));
   expect_close(logits(again), want);
   expect_close(logits(held), want);
@@ -165,7 +165,7 @@ TEST(OptimizedCache, AnEntryRemovedWhileInUseLeavesItsSessionsAnswering) {
 // why, answers as ONNX Runtime does, and leaves no partial entry behind; with room again, the next load
 // writes a complete entry.
 TEST(OptimizedCache, AFullDiskWhileWritingFallsBackAndLeavesNoPartialEntry) {
-  TempDir cache;
+  OptimizedScratch cache;
   const auto want = logits(Session(kModel, plain()));
   const opt::Entry e = opt::entry_for(kModel, cache.path, GraphOptimization::all);
   for (const rlim_t limit : {rlim_t{0}, rlim_t{4096}, rlim_t{256} << 10, rlim_t{1} << 20}) {
@@ -175,7 +175,7 @@ TEST(OptimizedCache, AFullDiskWhileWritingFallsBackAndLeavesNoPartialEntry) {
     {
       fixtures::FileSizeLimit full(limit);
       try {
-        Session s(kModel, cached_in(cache.path));
+        Session s(kModel, optimized_in(cache.path));
         got = logits(s);
       } catch (const std::exception& ex) {
         error = ex.what();
@@ -187,17 +187,17 @@ TEST(OptimizedCache, AFullDiskWhileWritingFallsBackAndLeavesNoPartialEntry) {
     EXPECT_TRUE(entries(cache.path).empty()) << entries(cache.path).front();
     EXPECT_NE(engine::last_weights_fallback().find(kModel.string()), std::string::npos) << engine::last_weights_fallback();
   }
-  Session s(kModel, cached_in(cache.path));
+  Session s(kModel, optimized_in(cache.path));
   expect_close(logits(s), want);
   EXPECT_TRUE(opt::complete(e));
 }
 
 TEST(OptimizedCache, AnUnwritableCacheFallsBackToPlainLoadingAndSaysWhy) {
-  TempDir dir;
+  OptimizedScratch dir;
   const fs::path blocker = dir.path / "not-a-folder";
   std::ofstream(blocker) << "x";  // root ignores permissions; a file in the way stops it
   const fs::path cache = blocker / "cache";
-  Session s(kModel, cached_in(cache));
+  Session s(kModel, optimized_in(cache));
   expect_close(logits(s), logits(Session(kModel, plain())));
   EXPECT_NE(engine::last_weights_fallback().find(cache.string()), std::string::npos) << engine::last_weights_fallback();
   EXPECT_NE(engine::last_weights_fallback().find(kModel.string()), std::string::npos);
@@ -213,9 +213,9 @@ TEST(OptimizedCache, TiedPrepackedWeightsAreNotCachedAndStillRun) {
             std::vector<std::string>{"encoder.embeddings.word_embeddings.weight"});
   memory::MappedFile sentiment(kModel);
   EXPECT_TRUE(engine::onnx::prepacked_shared_initializers(sentiment.bytes()).empty());
-  TempDir cache;
+  OptimizedScratch cache;
   for (int load = 0; load < 2; ++load) {  // the second load must not find (and crash on) an entry either
-    Session s(mlm, cached_in(cache.path));
+    Session s(mlm, optimized_in(cache.path));
     const std::vector<int64_t> ids = {101, 1996, 103, 102}, mask(4, 1), types(4, 0), dims = {1, 4};
     std::vector<InputTensor> in = {{"input_ids", ElementType::int64, dims, ids.data(), 32},
                                    {"attention_mask", ElementType::int64, dims, mask.data(), 32},
@@ -228,7 +228,7 @@ TEST(OptimizedCache, TiedPrepackedWeightsAreNotCachedAndStillRun) {
 }
 
 TEST(OptimizedCache, TwoProcessesLoadingANewModelAtOnceBothSucceed) {
-  TempDir dir, cache;
+  OptimizedScratch dir, cache;
   const fs::path model_dir = dir.path / "m";
   fs::copy(fixtures::model("tiny-bert-sentiment"), model_dir, fs::copy_options::recursive);
   // The parent's environment (sanitizer options included) with the cache folder replaced.
@@ -274,17 +274,17 @@ TEST(OptimizedCache, TwoProcessesLoadingANewModelAtOnceBothSucceed) {
 }
 
 TEST(OptimizedCache, EvictionRemovesTheLeastRecentlyUsedFirst) {
-  TempDir dir, cache;
+  OptimizedScratch dir, cache;
   std::vector<fs::path> models;
   for (const char* name : {"a", "b"}) {
     fs::create_directories(dir.path / name);
     models.push_back(dir.path / name / "model.onnx");
     fs::copy_file(kModel, models.back());
   }
-  { Session a(models[0], cached_in(cache.path)); }
-  { Session b(models[1], cached_in(cache.path)); }
+  { Session a(models[0], optimized_in(cache.path)); }
+  { Session b(models[1], optimized_in(cache.path)); }
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  { Session a(models[0], cached_in(cache.path)); }  // a hit: a is now the most recently used
+  { Session a(models[0], optimized_in(cache.path)); }  // a hit: a is now the most recently used
   const auto entries = weights_cache_entries(cache.path);
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].path, opt::entry_for(models[0], cache.path, GraphOptimization::all).dir);
@@ -294,7 +294,7 @@ TEST(OptimizedCache, EvictionRemovesTheLeastRecentlyUsedFirst) {
   EXPECT_FALSE(fs::exists(opt::entry_for(models[1], cache.path, GraphOptimization::all).dir));
   // A limit set for the process is applied whenever a new entry is written: the older one goes.
   set_weights_cache_limit(entries[0].bytes + 1);
-  { Session b(models[1], cached_in(cache.path)); }
+  { Session b(models[1], optimized_in(cache.path)); }
   set_weights_cache_limit(0);
   EXPECT_EQ(weights_cache_entries(cache.path).size(), 1u);
   EXPECT_TRUE(opt::complete(opt::entry_for(models[1], cache.path, GraphOptimization::all)));
@@ -303,8 +303,8 @@ TEST(OptimizedCache, EvictionRemovesTheLeastRecentlyUsedFirst) {
 }
 
 TEST(OptimizedCache, TheCacheCommandListsPrunesAndClears) {
-  TempDir cache;
-  { Session s(kModel, cached_in(cache.path)); }
+  OptimizedScratch cache;
+  { Session s(kModel, optimized_in(cache.path)); }
   const std::string dir = " --dir " + cache.path.string();
   const auto list = fixtures::run_cli("cache list --json" + dir);
   ASSERT_EQ(list.exit_code, 0) << list.out;

@@ -18,8 +18,6 @@ struct BudgetScope {
   ~BudgetScope() { Budget::current() = previous; }
 };
 
-bool numeric_like(const Value& v) { return v.is_number() || v.is(Kind::boolean); }
-
 // utils.ts slice(): Python slicing over doubles (NaN bounds give nothing, a zero step nothing).
 template <class Out>
 void slice_indices(size_t size, const Value& start_v, const Value& stop_v, const Value& step_v, Out&& out) {
@@ -569,7 +567,7 @@ Value Interpreter::eval_unary(const Unary& node, const EnvPtr& env) {
   const Value arg = eval(*node.argument, env);
   // 0.5.10 negates the raw JavaScript value: `not []` and `not {}` are false, unlike `if []`.
   if (node.op == "not") return Value::boolean(!js_truthy(arg));
-  if (!numeric_like(arg)) {
+  if (!arg.is_numeric_like()) {
     if (arg.is(Kind::hole)) fail_undefined_read("type");
     fail("Unknown operator \"" + node.op + "\" for " + type_name(arg));
   }
@@ -598,7 +596,7 @@ Value Interpreter::eval_binary(const Binary& node, const EnvPtr& env) {
   }
   if (op == BinaryOp::concat) {
     return make_string(js_string(left, output_limit()) + js_string(right, output_limit()));
-  } else if (op == BinaryOp::pow && numeric_like(left) && numeric_like(right)) {
+  } else if (op == BinaryOp::pow && left.is_numeric_like() && right.is_numeric_like()) {
     const double a = left.number(), b = right.number();
     if (a == 0 && b < 0) fail("0.0 cannot be raised to a negative power");
     // JavaScript's ** gives NaN where C's pow gives 1: a NaN exponent, or ±1 to an infinite power.

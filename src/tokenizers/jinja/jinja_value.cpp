@@ -265,8 +265,6 @@ bool loose(const Raw& a, const Raw& b) {
   return false;
 }
 
-bool numeric_like(const Value& v) { return v.is_number() || v.is(Kind::boolean); }
-
 bool is_array_index(const std::string& key) {
   if (key.empty() || key.size() > 10 || key.find_first_not_of("0123456789") != std::string::npos) return false;
   if (key.size() > 1 && key[0] == '0') return false;
@@ -619,7 +617,7 @@ int compare_values(const Value& a, const Value& b, bool case_sensitive) {
   if (a.is(Kind::undefined) && b.is(Kind::undefined)) return 0;
   if (a.is(Kind::undefined) || b.is(Kind::undefined))
     fail(std::string("Cannot compare ") + type_name(a) + " with " + type_name(b));
-  if (numeric_like(a) && numeric_like(b)) {
+  if (a.is_numeric_like() && b.is_numeric_like()) {
     const double x = a.number(), y = b.number();
     return x < y ? -1 : x > y ? 1 : 0;
   }

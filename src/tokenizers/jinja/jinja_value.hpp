@@ -111,6 +111,7 @@ class Value {
   Kind kind() const { return kind_; }
   bool is(Kind k) const { return kind_ == k; }
   bool is_number() const { return kind_ == Kind::integer || kind_ == Kind::floating; }
+  bool is_numeric_like() const { return is_number() || kind_ == Kind::boolean; }  // JS arithmetic takes booleans
   bool is_container() const { return kind_ == Kind::object || kind_ == Kind::namespace_; }  // attribute containers
 
   bool flag() const { return num_ != 0; }
