@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/figures.hpp"
 #include "cli/args.hpp"
 #include "cli/json_out.hpp"
 #include "cli/options.hpp"
@@ -12,16 +13,6 @@
 #include "transformers/pipeline.hpp"
 
 namespace transformers::cli {
-
-namespace {
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const double idx = p * static_cast<double>(v.size() - 1);
-  const size_t lo = static_cast<size_t>(idx), hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
-}
-}  // namespace
 
 int bench_generation(const Args& args, const std::string& task) {
   const std::string model = args.require("model");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cli/figures.hpp"
 #include "cli/args.hpp"
 #include "cli/mem_plot.hpp"
 #include "cli/mem_stages.hpp"
@@ -19,7 +20,6 @@ namespace transformers::cli {
 int mem_worker_command(const Args& args, WorkerKind kind, const std::vector<MemStage>& stages);  // mem_worker.cpp
 
 namespace {
-double mib(uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
 
 // The allocator's OS mappings and reuses since the previous phase: a load that reuses freed memory shows
 // reuses and no new mappings.

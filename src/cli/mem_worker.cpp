@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cli/figures.hpp"
 #include "cli/args.hpp"
 #include "cli/mem_plot.hpp"
 #include "cli/mem_stages.hpp"
@@ -16,7 +17,6 @@
 namespace transformers::cli {
 
 namespace {
-double mib(uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
 
 struct WorkerPhase {
   std::string name;
