@@ -8,8 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/cpu_features.hpp"
 #include "core/files.hpp"
+#include "int8_golden.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -41,26 +41,19 @@ std::string text_of(const Output& out, size_t i = 0) {
 // The q8 strings of this CPU's int8 path: its kernel moves logits enough to flip a near-tie (one word of
 // 60 ends a letter earlier on the saturating path).
 TEST(Translit, EqualsTransformersJsOnEveryHeldOutGolden) {
-  const std::string int8_path = core::int8_gemm_path();
   size_t n = 0, q8_skipped = 0;
   for (const auto& c : goldens()["cases"]) {
     const std::string in = c["input"], dtype = c["dtype"];
-    const json* want = c.contains("output") ? &c["output"] : nullptr;
-    if (c.contains("int8_outputs")) {
-      if (int8_path.empty() || !c["int8_outputs"].contains(int8_path)) {
-        ++q8_skipped;
-        continue;
-      }
-      want = &c["int8_outputs"][int8_path];
+    const json* want = fixtures::expected_on_this_cpu(c);
+    if (!want && c.contains("int8_outputs")) {
+      ++q8_skipped;
+      continue;
     }
     ASSERT_NE(want, nullptr) << "golden case without output: " << dtype << " " << in;
-    EXPECT_EQ(text_of(translit(dtype)(in)), want->get<std::string>()) << dtype << " " << in << " (int8 path "
-                                                                      << (int8_path.empty() ? "none" : int8_path) << ")";
+    EXPECT_EQ(text_of(translit(dtype)(in)), want->get<std::string>()) << dtype << " " << in;
     ++n;
   }
-  if (q8_skipped)
-    std::cout << "[ translit ] " << q8_skipped << " q8 goldens skipped: no golden for this CPU's int8 GEMM kernel"
-              << " (CPUID shows neither AVX-512 VNNI, AVX-VNNI, AMX nor AVX2)\n";
+  if (q8_skipped) std::cout << "[ translit ] " << q8_skipped << " q8 goldens skipped: " << fixtures::kNoInt8Golden << "\n";
   EXPECT_GE(n + q8_skipped, 120u);
   EXPECT_GE(n, 60u);
 }

@@ -11,6 +11,7 @@
 #include "core/files.hpp"
 #include "core/cpu_features.hpp"
 #include "pipelines/json_compare.hpp"
+#include "int8_golden.hpp"
 #include "test_support.hpp"
 #include "transformers/pipeline.hpp"
 
@@ -66,13 +67,8 @@ TEST_P(PipelineGolden, MatchesTransformersJs) {
   SCOPED_TRACE(c["name"].get<std::string>());
   Pipeline& p = pipeline_for(c["task"], c["model"], c.value("dtype", std::string("fp32")));
   const CallOptions options = options_from(c);
-  const json* want = c.contains("output") ? &c["output"] : nullptr;
-  if (c.contains("int8_outputs")) {
-    const std::string path = core::int8_gemm_path();
-    if (path.empty() || !c["int8_outputs"].contains(path))
-      GTEST_SKIP() << "no golden for this CPU's int8 GEMM kernel: CPUID shows neither AVX-512 VNNI, AVX-VNNI, AMX nor AVX2";
-    want = &c["int8_outputs"][path];
-  }
+  const json* want = fixtures::expected_on_this_cpu(c);
+  if (!want && c.contains("int8_outputs")) GTEST_SKIP() << fixtures::kNoInt8Golden;
   ASSERT_NE(want, nullptr) << "golden case without output";
   const Output out = c["input"].is_array() ? p(c["input"].get<std::vector<std::string>>(), options)
                                            : p(c["input"].get<std::string>(), options);
