@@ -89,6 +89,9 @@ struct ScratchDir {
   }
 };
 inline std::filesystem::path model(const char* name) { return root() / "models" / name; }
+// The two tiny BERT fixtures most tests load, named once: a unity build compiles several test files as one.
+inline const std::string kSentimentModel = model("tiny-bert-sentiment").string();
+inline const std::string kEmbedderModel = model("tiny-bert-embedder").string();
 
 // Runs the real transformers-cpp binary with `args` (shell syntax) and collects what a user would see.
 struct CliResult {

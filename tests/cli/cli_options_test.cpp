@@ -15,8 +15,8 @@ using namespace transformers;
 using fixtures::run_cli;
 
 namespace {
-const std::string kSentiment = fixtures::model("tiny-bert-sentiment").string();
-const std::string kEmbedder = fixtures::model("tiny-bert-embedder").string();
+using transformers::fixtures::kSentimentModel;
+using transformers::fixtures::kEmbedderModel;
 
 // A link to a fixture whose name holds a quote, a backslash and a byte that is not UTF-8.
 struct OddlyNamedModel {
@@ -44,16 +44,16 @@ TEST(CliOptions, EveryCommandAnswersHelpAndTheVersionNamesOnnxRuntime) {
 
 TEST(CliOptions, OptionsThatDoNotApplyAreErrorsNamingThem) {
   const std::pair<std::string, std::string> cases[] = {
-      {"run feature-extraction --model " + kEmbedder + " --top-k 2 hi", "--top-k"},
-      {"run feature-extraction --model " + kEmbedder + " --function-to-apply none hi", "--function-to-apply"},
-      {"run text-classification --model " + kSentiment + " --pooling mean hi", "--pooling"},
-      {"run text-classification --model " + kSentiment + " --normalize hi", "--normalize"},
-      {"bench text-classification --model " + kSentiment + " --pooling cls", "--pooling"},
-      {"mem text-classification --model " + kSentiment + " --then " + kSentiment + " --inputs /nonexistent/inputs.txt",
+      {"run feature-extraction --model " + kEmbedderModel + " --top-k 2 hi", "--top-k"},
+      {"run feature-extraction --model " + kEmbedderModel + " --function-to-apply none hi", "--function-to-apply"},
+      {"run text-classification --model " + kSentimentModel + " --pooling mean hi", "--pooling"},
+      {"run text-classification --model " + kSentimentModel + " --normalize hi", "--normalize"},
+      {"bench text-classification --model " + kSentimentModel + " --pooling cls", "--pooling"},
+      {"mem text-classification --model " + kSentimentModel + " --then " + kSentimentModel + " --inputs /nonexistent/inputs.txt",
        "/nonexistent/inputs.txt"},
-      {"run text-classification --model " + kSentiment + " --dtype '' hi", "dtype is empty"},
-      {"similarity --model " + kEmbedder + " --pooling none a b", "--pooling none"},
-      {"inspect --dtype q8 " + kSentiment, "--dtype"},
+      {"run text-classification --model " + kSentimentModel + " --dtype '' hi", "dtype is empty"},
+      {"similarity --model " + kEmbedderModel + " --pooling none a b", "--pooling none"},
+      {"inspect --dtype q8 " + kSentimentModel, "--dtype"},
   };
   for (const auto& [args, fragment] : cases) {
     const auto r = run_cli(args);
@@ -63,13 +63,13 @@ TEST(CliOptions, OptionsThatDoNotApplyAreErrorsNamingThem) {
 }
 
 TEST(CliOptions, SizesAreCheckedAgainstTheModelAndTheRunIsReported) {
-  const auto seq = run_cli("bench text-classification --model " + kSentiment + " --seq 2147483647");
+  const auto seq = run_cli("bench text-classification --model " + kSentimentModel + " --seq 2147483647");
   EXPECT_EQ(seq.exit_code, 2) << seq.out;
   EXPECT_NE(seq.out.find("exceeds the 512 tokens"), std::string::npos) << seq.out;
-  const auto batch = run_cli("bench text-classification --model " + kSentiment + " --batch 2147483647");
+  const auto batch = run_cli("bench text-classification --model " + kSentimentModel + " --batch 2147483647");
   EXPECT_EQ(batch.exit_code, 2) << batch.out;
   EXPECT_NE(batch.out.find("--batch"), std::string::npos) << batch.out;
-  const auto threads = run_cli("run text-classification --model " + kSentiment + " --threads 1000 hi");
+  const auto threads = run_cli("run text-classification --model " + kSentimentModel + " --threads 1000 hi");
   EXPECT_EQ(threads.exit_code, 2) << threads.out;
   EXPECT_NE(threads.out.find("--threads must be 0"), std::string::npos) << threads.out;
   // The 5k vocabulary splits "hello" in two: --seq 16 is 16 tokens, counted, not 14 words.
@@ -80,7 +80,7 @@ TEST(CliOptions, SizesAreCheckedAgainstTheModelAndTheRunIsReported) {
 }
 
 TEST(CliOptions, JsonIsValidForAnyModelPath) {
-  OddlyNamedModel cls(kSentiment), emb(kEmbedder);
+  OddlyNamedModel cls(kSentimentModel), emb(kEmbedderModel);
   const std::string cmds[] = {
       "inspect --json " + cls.quoted(),
       "bench text-classification --runs 2 --warmup 0 --json --model " + cls.quoted(),
@@ -98,10 +98,10 @@ TEST(CliOptions, JsonIsValidForAnyModelPath) {
 TEST(CliOptions, TokenizeReadsStdinRefusesUnknownIdsAndExitsOneForAMissingFolder) {
   const std::string in = ::testing::TempDir() + "tokenize_stdin.txt";
   std::ofstream(in) << "hello world\nsecond line\n";
-  const auto lines = run_cli("tokenize --json --model " + kSentiment + " < " + in);
+  const auto lines = run_cli("tokenize --json --model " + kSentimentModel + " < " + in);
   ASSERT_EQ(lines.exit_code, 0) << lines.out;
   EXPECT_EQ(std::count(lines.out.begin(), lines.out.end(), '\n'), 2) << lines.out;
-  const auto bad = run_cli("tokenize --model " + kSentiment + " --decode 101,999999999");
+  const auto bad = run_cli("tokenize --model " + kSentimentModel + " --decode 101,999999999");
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
   EXPECT_NE(bad.out.find("999999999 is not in the vocabulary"), std::string::npos) << bad.out;
   const auto missing = run_cli("tokenize --model /nonexistent/folder hi");

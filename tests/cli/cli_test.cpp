@@ -17,15 +17,15 @@ using namespace transformers;
 namespace {
 using Result = fixtures::CliResult;
 using fixtures::run_cli;
-const std::string kSentiment = fixtures::model("tiny-bert-sentiment").string();
-const std::string kEmbedder = fixtures::model("tiny-bert-embedder").string();
+using transformers::fixtures::kSentimentModel;
+using transformers::fixtures::kEmbedderModel;
 }  // namespace
 
 TEST(Cli, RunJsonEqualsTheLibrary) {
-  const Result r = run_cli("run text-classification --model " + kSentiment + " --json 'I love this'");
+  const Result r = run_cli("run text-classification --model " + kSentimentModel + " --json 'I love this'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto got = nlohmann::json::parse(r.out);
-  const auto want = nlohmann::json::parse(pipeline("text-classification", kSentiment)("I love this").to_json());
+  const auto want = nlohmann::json::parse(pipeline("text-classification", kSentimentModel)("I love this").to_json());
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0]["label"], want[0]["label"]);
   EXPECT_DOUBLE_EQ(got[0]["score"].get<double>(), want[0]["score"].get<double>());
@@ -33,7 +33,7 @@ TEST(Cli, RunJsonEqualsTheLibrary) {
 
 // One JSON line per stdin line (stdin_stream_test.cpp has the rest of the streaming contract).
 TEST(Cli, RunReadsLinesFromStdinAsJsonLines) {
-  const std::string cmd = "run feature-extraction --model " + kEmbedder + " --pooling mean --normalize --json";
+  const std::string cmd = "run feature-extraction --model " + kEmbedderModel + " --pooling mean --normalize --json";
   const std::string full = "printf 'first line\\nsecond one\\n' | " + std::string(TRANSFORMERS_CLI_PATH) + " " + cmd;
   FILE* f = popen(full.c_str(), "r");
   std::string out;
@@ -48,7 +48,7 @@ TEST(Cli, RunReadsLinesFromStdinAsJsonLines) {
 }
 
 TEST(Cli, UnknownTaskExitsWithUsageErrorListingTasks) {
-  const Result r = run_cli("run image-classification --model " + kSentiment + " hi");
+  const Result r = run_cli("run image-classification --model " + kSentimentModel + " hi");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("unknown task 'image-classification'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("feature-extraction"), std::string::npos) << r.out;
@@ -61,13 +61,13 @@ TEST(Cli, MissingModelFolderIsNamed) {
 }
 
 TEST(Cli, UnknownOptionIsRefused) {
-  const Result r = run_cli("run text-classification --model " + kSentiment + " --topk 2 hi");
+  const Result r = run_cli("run text-classification --model " + kSentimentModel + " --topk 2 hi");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--topk"), std::string::npos) << r.out;
 }
 
 TEST(Cli, InspectShowsGraphAndOpset) {
-  const Result r = run_cli("inspect " + kSentiment);
+  const Result r = run_cli("inspect " + kSentimentModel);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("model_type    bert"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("input   input_ids"), std::string::npos) << r.out;
@@ -77,7 +77,7 @@ TEST(Cli, InspectShowsGraphAndOpset) {
 }
 
 TEST(Cli, BenchJsonHasEveryField) {
-  const Result r = run_cli("bench text-classification --model " + kSentiment + " --batch 2 --seq 8 --runs 3 --json");
+  const Result r = run_cli("bench text-classification --model " + kSentimentModel + " --batch 2 --seq 8 --runs 3 --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   for (const char* k : {"impl", "task", "batch", "seq", "runs", "threads", "load_ms", "first_run_ms", "p50_ms", "p90_ms",
@@ -90,7 +90,7 @@ TEST(Cli, BenchJsonHasEveryField) {
 
 TEST(Cli, MemProfileHasEveryPhaseAndAPlot) {
   const std::string plot = ::testing::TempDir() + "tfcpp_mem.svg";
-  const Result r = run_cli("mem text-classification --model " + kSentiment + " --policy deferred:50 --runs 2 --cycles 3 --then " +
+  const Result r = run_cli("mem text-classification --model " + kSentimentModel + " --policy deferred:50 --runs 2 --cycles 3 --then " +
                            fixtures::model("tiny-bert-multilabel").string() + " --plot " + plot + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
@@ -110,7 +110,7 @@ TEST(Cli, MemProfileHasEveryPhaseAndAPlot) {
 }
 
 TEST(Cli, MemRejectsAnUnknownPolicy) {
-  const Result r = run_cli("mem text-classification --model " + kSentiment + " --policy sometimes");
+  const Result r = run_cli("mem text-classification --model " + kSentimentModel + " --policy sometimes");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("sometimes"), std::string::npos) << r.out;
 }
@@ -118,7 +118,7 @@ TEST(Cli, MemRejectsAnUnknownPolicy) {
 TEST(Cli, SimilarityRanksByCosineOfTheLibrarysEmbeddings) {
   const std::vector<std::string> texts = {"how do I reset my password", "the weather is nice \"today\"",
                                           "how can I change my password", "password reset steps"};
-  std::string cmd = "similarity --model " + kEmbedder + " --json";
+  std::string cmd = "similarity --model " + kEmbedderModel + " --json";
   for (const auto& t : texts) cmd += " '" + t + "'";
   const Result r = run_cli(cmd);
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -128,7 +128,7 @@ TEST(Cli, SimilarityRanksByCosineOfTheLibrarysEmbeddings) {
   FeatureExtractionOptions o;
   o.pooling = Pooling::mean;
   o.normalize = true;
-  const Tensor e = pipeline("feature-extraction", kEmbedder)(texts, o).tensor();
+  const Tensor e = pipeline("feature-extraction", kEmbedderModel)(texts, o).tensor();
   const size_t dim = e.dims[1];
   ASSERT_EQ(j["ranking"].size(), 3u);
   double previous = 2.0;
@@ -145,8 +145,8 @@ TEST(Cli, SimilarityRanksByCosineOfTheLibrarysEmbeddings) {
 }
 
 TEST(Cli, NoPrepackFlagGivesTheSameAnswer) {
-  const Result plain = run_cli("run text-classification --model " + kSentiment + " --top-k all --json 'I love this'");
-  const Result packed = run_cli("run text-classification --model " + kSentiment + " --no-prepack --top-k all --json 'I love this'");
+  const Result plain = run_cli("run text-classification --model " + kSentimentModel + " --top-k all --json 'I love this'");
+  const Result packed = run_cli("run text-classification --model " + kSentimentModel + " --no-prepack --top-k all --json 'I love this'");
   ASSERT_EQ(plain.exit_code, 0) << plain.out;
   ASSERT_EQ(packed.exit_code, 0) << packed.out;
   const auto a = nlohmann::json::parse(plain.out), b = nlohmann::json::parse(packed.out);
@@ -161,7 +161,7 @@ TEST(Cli, NoPrepackFlagGivesTheSameAnswer) {
 // host is back near where it started once the worker is gone.
 TEST(Cli, MemWorkerProcessShowsTheModelInTheChildAndTheHostBackAfterTerminate) {
   SKIP_RSS_UNDER_ASAN();
-  const Result r = run_cli("mem feature-extraction --model " + kEmbedder + " --worker process --json");
+  const Result r = run_cli("mem feature-extraction --model " + kEmbedderModel + " --worker process --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("worker"), "process");
@@ -179,7 +179,7 @@ TEST(Cli, MemWorkerProcessShowsTheModelInTheChildAndTheHostBackAfterTerminate) {
 }
 
 TEST(Cli, MemWorkerThreadListsTheWorkersPipeline) {
-  const Result r = run_cli("mem feature-extraction --model " + kEmbedder + " --worker thread --json");
+  const Result r = run_cli("mem feature-extraction --model " + kEmbedderModel + " --worker thread --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("worker"), "thread");
@@ -192,7 +192,7 @@ TEST(Cli, MemWorkerThreadListsTheWorkersPipeline) {
 // The articles' scenario as a command: translation, then text-classification in the same worker.
 TEST(Cli, MemThenAnotherTaskRunsBothPipelinesInTheWorker) {
   const Result r = run_cli("mem translation --model " + fixtures::model("translit-ru-latn").string() +
-                           " --then text-classification:" + kSentiment + " --worker thread --runs 1 --warm-up --json");
+                           " --then text-classification:" + kSentimentModel + " --worker thread --runs 1 --warm-up --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   std::map<std::string, nlohmann::json> phase;
@@ -211,7 +211,7 @@ TEST(Cli, MemThenAnotherTaskRunsBothPipelinesInTheWorker) {
 }
 
 TEST(Cli, MemThenWithoutAFolderIsAClearError) {
-  const Result r = run_cli("mem text-classification --model " + kSentiment + " --then text-classification:");
+  const Result r = run_cli("mem text-classification --model " + kSentimentModel + " --then text-classification:");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("--then"), std::string::npos) << r.out;
 }

@@ -20,7 +20,7 @@ namespace {
 
 const std::filesystem::path kModel = fixtures::model("translit-ru-latn");
 
-const json& goldens() {
+const json& translit_goldens() {
   static const json g = json::parse(core::read_text_file(fixtures::root() / "golden" / "translit.json", "golden file"));
   return g;
 }
@@ -42,7 +42,7 @@ std::string text_of(const Output& out, size_t i = 0) {
 // 60 ends a letter earlier on the saturating path).
 TEST(Translit, EqualsTransformersJsOnEveryHeldOutGolden) {
   size_t n = 0, q8_skipped = 0;
-  for (const auto& c : goldens()["cases"]) {
+  for (const auto& c : translit_goldens()["cases"]) {
     const std::string in = c["input"], dtype = c["dtype"];
     const json* want = fixtures::expected_on_this_cpu(c);
     if (!want && c.contains("int8_outputs")) {
@@ -62,10 +62,10 @@ TEST(Translit, EqualsTransformersJsOnEveryHeldOutGolden) {
 // batch differs (it keeps generating for rows past their </s>: 37 of these 60 carry text after the end) —
 // the golden keeps that batch to show the difference stays real.
 TEST(Translit, APaddedBatchGivesEachWordItsSingleCallString) {
-  const json& b = goldens()["batched"];
+  const json& b = translit_goldens()["batched"];
   const auto inputs = b["inputs"].get<std::vector<std::string>>();
   std::map<std::string, std::string> alone;
-  for (const auto& c : goldens()["cases"])
+  for (const auto& c : translit_goldens()["cases"])
     if (c["dtype"] == b["dtype"]) alone[c["input"]] = c["output"];
   const Output out = translit(b["dtype"])(inputs);
   size_t differs_in_transformers_js = 0;

@@ -19,7 +19,6 @@ using namespace transformers;
 using nlohmann::json;
 
 namespace {
-constexpr double kTolerance = 1e-4;
 
 const json& load_goldens() {
   static const json g =
@@ -33,7 +32,7 @@ CallOptions options_from(const json& c) {
 }
 
 void expect_same(const json& want, const json& got, const std::string& path) {
-  fixtures::expect_same_json(want, got, path, kTolerance);
+  fixtures::expect_same_json(want, got, path, fixtures::kGoldenTolerance);
 }
 
 class PipelineGolden : public ::testing::TestWithParam<size_t> {

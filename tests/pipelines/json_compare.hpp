@@ -11,6 +11,9 @@
 
 namespace transformers::fixtures {
 
+// Scores and tensors of every pipeline golden: within this of Transformers.js.
+inline constexpr double kGoldenTolerance = 1e-4;
+
 inline void expect_same_json(const nlohmann::json& want, const nlohmann::json& got, const std::string& path,
                              double tolerance, const std::set<std::string>& extra_keys = {}) {
   if (want.is_number_float() || (want.is_number() && got.is_number_float())) {

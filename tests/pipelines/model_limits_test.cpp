@@ -17,7 +17,7 @@ using fixtures::BrokenCopy;
 using nlohmann::json;
 
 namespace {
-const std::filesystem::path kSentiment = fixtures::model("tiny-bert-sentiment");
+using transformers::fixtures::kSentimentModel;
 
 std::string words(int n) {
   std::string s;
@@ -30,7 +30,7 @@ json read_json(const std::filesystem::path& p) { return json::parse(core::read_t
 
 TEST(ModelLimits, HugeModelMaxLengthIsCutToThePositionTable) {
   for (const char* declared : {"1e30", "9223372036854775807", "100000"}) {
-    BrokenCopy copy(kSentiment);
+    BrokenCopy copy(kSentimentModel);
     json tc = read_json(copy.root / "tokenizer_config.json");
     tc["model_max_length"] = json::parse(declared);
     copy.write("tokenizer_config.json", tc.dump());
@@ -38,14 +38,14 @@ TEST(ModelLimits, HugeModelMaxLengthIsCutToThePositionTable) {
     EXPECT_EQ(p.max_input_tokens(), 512u) << declared;  // config.json max_position_embeddings
     const Output long_out = p(words(1500));            // ONNX Runtime failed on this: "512 by 1502"
     EXPECT_EQ(long_out.truncated_inputs(), (std::vector<size_t>{0})) << declared;
-    Pipeline ref = pipeline("text-classification", kSentiment);  // model_max_length 512: the same cut
+    Pipeline ref = pipeline("text-classification", kSentimentModel);  // model_max_length 512: the same cut
     EXPECT_NEAR(long_out.labels()[0][0].score, ref(words(1500)).labels()[0][0].score, 1e-6) << declared;
     EXPECT_TRUE(p("short").truncated_inputs().empty());
   }
 }
 
 TEST(ModelLimits, RobertaPositionsLeaveRoomForThePaddingOffset) {
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   json cfg = read_json(copy.root / "config.json");
   cfg["max_position_embeddings"] = 130;
   cfg["model_type"] = "roberta";  // positions start at padding_idx + 1: 128 usable
@@ -54,13 +54,13 @@ TEST(ModelLimits, RobertaPositionsLeaveRoomForThePaddingOffset) {
 }
 
 TEST(ModelLimits, TruncationIsReportedPerInputAndCrossesABatch) {
-  Pipeline p = pipeline("text-classification", kSentiment);
+  Pipeline p = pipeline("text-classification", kSentimentModel);
   const Output out = p(std::vector<std::string>{"short", words(600), "also short", words(511)});
   EXPECT_EQ(out.truncated_inputs(), (std::vector<size_t>{1, 3}));  // 511 words + [CLS] [SEP] = 513
 }
 
 TEST(ModelLimits, ZeroModelMaxLengthNamesTheCause) {
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   json tc = read_json(copy.root / "tokenizer_config.json");
   tc["model_max_length"] = 0;
   copy.write("tokenizer_config.json", tc.dump());
@@ -70,7 +70,7 @@ TEST(ModelLimits, ZeroModelMaxLengthNamesTheCause) {
 }
 
 TEST(ModelLimits, Id2labelMustMatchTheLogits) {
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   json cfg = read_json(copy.root / "config.json");
   cfg["id2label"] = {{"0", "a"}, {"1", "b"}, {"2", "c"}, {"3", "d"}, {"4", "e"}};
   cfg.erase("label2id");
@@ -85,14 +85,14 @@ TEST(ModelLimits, Id2labelMustMatchTheLogits) {
 
 TEST(ModelLimits, ConfigDtypeIsCheckedAndNamedWhenItsFileIsMissing) {
   for (const char* bad : {R"({"dtype": "fp64"})", R"({"dtype": 7})", R"("q8")"}) {
-    BrokenCopy copy(kSentiment);
+    BrokenCopy copy(kSentimentModel);
     json cfg = read_json(copy.root / "config.json");
     cfg["transformers.js_config"] = json::parse(bad);
     copy.write("config.json", cfg.dump());
     const auto msg = fixtures::message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
     EXPECT_NE(msg.find("transformers.js_config"), std::string::npos) << bad << ": " << msg;
   }
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   json cfg = read_json(copy.root / "config.json");
   cfg["transformers.js_config"] = {{"dtype", "fp16"}};
   copy.write("config.json", cfg.dump());
@@ -105,7 +105,7 @@ TEST(ModelLimits, ConfigDtypeIsCheckedAndNamedWhenItsFileIsMissing) {
   const auto empty = fixtures::message_of<InvalidInputError>([&] {
     PipelineOptions o;
     o.dtype = "";
-    pipeline("text-classification", kSentiment, o);
+    pipeline("text-classification", kSentimentModel, o);
   });
   EXPECT_NE(empty.find("dtype is empty"), std::string::npos) << empty;
 }
@@ -114,21 +114,21 @@ TEST(ModelLimits, AnOnnxPathThatIsNotAFileSaysWhatItIs) {
   namespace fs = std::filesystem;
   const auto model = [](const BrokenCopy& c) { return c.root / "onnx" / "model.onnx"; };
   {
-    BrokenCopy copy(kSentiment);
+    BrokenCopy copy(kSentimentModel);
     fs::remove(model(copy));
     fs::create_directory(model(copy));
     const auto msg = fixtures::message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
     EXPECT_NE(msg.find("is a directory"), std::string::npos) << msg;
   }
   {
-    BrokenCopy copy(kSentiment);
+    BrokenCopy copy(kSentimentModel);
     fs::remove(model(copy));
     ASSERT_EQ(mkfifo(model(copy).c_str(), 0600), 0);
     const auto msg = fixtures::message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
     EXPECT_NE(msg.find("is a FIFO"), std::string::npos) << msg;  // reading it would block forever
   }
   {
-    BrokenCopy copy(kSentiment);
+    BrokenCopy copy(kSentimentModel);
     fs::remove(model(copy));
     fs::create_symlink("model.onnx", model(copy));  // a loop
     const auto msg = fixtures::message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
@@ -136,7 +136,7 @@ TEST(ModelLimits, AnOnnxPathThatIsNotAFileSaysWhatItIs) {
     EXPECT_EQ(msg.find("not found"), std::string::npos) << msg;
   }
   {
-    BrokenCopy copy(kSentiment);
+    BrokenCopy copy(kSentimentModel);
     fs::remove(model(copy));
     fs::create_symlink("/dev/zero", model(copy));
     const auto msg = fixtures::message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });

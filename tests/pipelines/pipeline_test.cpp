@@ -17,13 +17,13 @@ using fixtures::BrokenCopy;
 using fixtures::message_of;
 
 namespace {
-const auto kSentiment = fixtures::model("tiny-bert-sentiment");
-const auto kEmbedder = fixtures::model("tiny-bert-embedder");
+using transformers::fixtures::kSentimentModel;
+using transformers::fixtures::kEmbedderModel;
 std::filesystem::path testing_model_multilabel() { return fixtures::model("tiny-bert-multilabel"); }
 }  // namespace
 
 TEST(Pipeline, UnknownTaskListsTheKnownOnes) {
-  const auto msg = message_of<InvalidInputError>([] { pipeline("image-classification", kSentiment); });
+  const auto msg = message_of<InvalidInputError>([] { pipeline("image-classification", kSentimentModel); });
   EXPECT_NE(msg.find("unknown task 'image-classification'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("text-classification"), std::string::npos) << msg;
   EXPECT_NE(msg.find("feature-extraction"), std::string::npos) << msg;
@@ -32,7 +32,7 @@ TEST(Pipeline, UnknownTaskListsTheKnownOnes) {
 TEST(Pipeline, AliasesResolve) {
   EXPECT_EQ(canonical_task("sentiment-analysis"), "text-classification");
   EXPECT_EQ(canonical_task("embeddings"), "feature-extraction");
-  Pipeline p = pipeline("sentiment-analysis", kSentiment);
+  Pipeline p = pipeline("sentiment-analysis", kSentimentModel);
   EXPECT_EQ(p.task(), "text-classification");
   EXPECT_EQ(p.dtype(), "fp32");
   EXPECT_EQ(p.onnx_file().filename(), "model.onnx");
@@ -41,18 +41,18 @@ TEST(Pipeline, AliasesResolve) {
 TEST(Pipeline, MissingDtypeFileNamesPath) {
   PipelineOptions o;
   o.dtype = "q4";
-  const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", kSentiment, o); });
+  const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", kSentimentModel, o); });
   EXPECT_NE(msg.find("model_q4.onnx"), std::string::npos) << msg;
 }
 
 TEST(Pipeline, UnknownDtypeIsRefused) {
   PipelineOptions o;
   o.dtype = "fp64";
-  EXPECT_THROW(pipeline("text-classification", kSentiment, o), InvalidInputError);
+  EXPECT_THROW(pipeline("text-classification", kSentimentModel, o), InvalidInputError);
 }
 
 TEST(Pipeline, DisposeIsIdempotentAndLaterCallsFailClearly) {
-  Pipeline p = pipeline("text-classification", kSentiment);
+  Pipeline p = pipeline("text-classification", kSentimentModel);
   EXPECT_FALSE(p.disposed());
   p("hello");
   p.dispose();
@@ -64,26 +64,26 @@ TEST(Pipeline, DisposeIsIdempotentAndLaterCallsFailClearly) {
 }
 
 TEST(Pipeline, InvalidUtf8IsAnInputErrorAndThePipelineStaysUsable) {
-  Pipeline p = pipeline("text-classification", kSentiment);
+  Pipeline p = pipeline("text-classification", kSentimentModel);
   EXPECT_THROW(p(std::string("bad \xff\xfe bytes")), InvalidInputError);
   EXPECT_THROW(p(std::vector<std::string>{"fine", "\xc3"}), InvalidInputError);
   EXPECT_EQ(p("still works").labels().size(), 1u);
 }
 
 TEST(Pipeline, EmptyBatchIsAnInputError) {
-  Pipeline p = pipeline("feature-extraction", kEmbedder);
+  Pipeline p = pipeline("feature-extraction", kEmbedderModel);
   EXPECT_THROW(p(std::vector<std::string>{}), InvalidInputError);
 }
 
 TEST(Pipeline, NegativeTopKIsRefused) {
-  Pipeline p = pipeline("text-classification", kSentiment);
+  Pipeline p = pipeline("text-classification", kSentimentModel);
   TextClassificationOptions o;
   o.top_k = -1;
   EXPECT_THROW(p("x", o), InvalidInputError);
 }
 
 TEST(TextClassification, FunctionToApplyOverridesTheDefault) {
-  Pipeline p = pipeline("text-classification", kSentiment);
+  Pipeline p = pipeline("text-classification", kSentimentModel);
   TextClassificationOptions raw;
   raw.top_k = std::nullopt;
   raw.function_to_apply = FunctionToApply::none;
@@ -107,7 +107,7 @@ TEST(TextClassification, FunctionToApplyOverridesTheDefault) {
 }
 
 TEST(TextClassification, BatchOfMixedLengthsEqualsSingleCalls) {
-  Pipeline p = pipeline("text-classification", kSentiment);
+  Pipeline p = pipeline("text-classification", kSentimentModel);
   const std::vector<std::string> texts = {"short", "a much longer sentence with many more words in it than the first",
                                           "", "mid length text here"};
   TextClassificationOptions all;
@@ -125,7 +125,7 @@ TEST(TextClassification, BatchOfMixedLengthsEqualsSingleCalls) {
 }
 
 TEST(FeatureExtraction, PoolingShapesAndNormalisation) {
-  Pipeline p = pipeline("embeddings", kEmbedder);
+  Pipeline p = pipeline("embeddings", kEmbedderModel);
   CallOptions none;
   const Tensor tokens = p(std::vector<std::string>{"one two three", "four"}, none).tensor();
   ASSERT_EQ(tokens.rank(), 3u);
@@ -150,13 +150,13 @@ TEST(FeatureExtraction, PoolingShapesAndNormalisation) {
 TEST(FeatureExtraction, ClassifierLogitsOfTheWrongRankAreRefusedClearly) {
   // Transformers.js falls back to 'logits' when there is no last_hidden_state; a [batch, labels] tensor
   // cannot be pooled, and the error says so instead of returning garbage.
-  Pipeline p = pipeline("feature-extraction", kSentiment);
+  Pipeline p = pipeline("feature-extraction", kSentimentModel);
   const auto msg = message_of<Error>([&] { p("hello"); });
   EXPECT_NE(msg.find("'logits' has shape [1, 2]"), std::string::npos) << msg;
 }
 
 TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
-  Pipeline p = pipeline("text-classification", kSentiment);
+  Pipeline p = pipeline("text-classification", kSentimentModel);
   std::atomic<int> ok{0}, disposed{0}, other{0};
   std::thread worker([&] {
     for (int i = 0; i < 200; ++i) {
@@ -180,7 +180,7 @@ TEST(Pipeline, DisposeWaitsForCallsInFlightOnOtherThreads) {
 }
 
 TEST(Pipeline, MalformedConfigNamesFileAndField) {
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   copy.write("config.json", R"({"model_type": "bert", "id2label": {"0": 7}})");
   const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
   EXPECT_NE(msg.find((copy.root / "config.json").string()), std::string::npos) << msg;
@@ -188,14 +188,14 @@ TEST(Pipeline, MalformedConfigNamesFileAndField) {
 }
 
 TEST(Pipeline, TruncatedTokenizerJsonNamesTheFile) {
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   copy.write("tokenizer.json", R"({"version": "1.0", "model": {"type": "WordPiece", "vocab": {"a)");
   const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
   EXPECT_NE(msg.find((copy.root / "tokenizer.json").string()), std::string::npos) << msg;
 }
 
 TEST(Pipeline, MissingTokenizerJsonListsTheFolder) {
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   std::filesystem::remove(copy.root / "tokenizer.json");
   const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
   EXPECT_NE(msg.find("tokenizer.json not found"), std::string::npos) << msg;
@@ -203,7 +203,7 @@ TEST(Pipeline, MissingTokenizerJsonListsTheFolder) {
 }
 
 TEST(Pipeline, CorruptOnnxFileNamesIt) {
-  BrokenCopy copy(kSentiment);
+  BrokenCopy copy(kSentimentModel);
   copy.write("onnx/model.onnx", "definitely not protobuf");
   const auto msg = message_of<ModelLoadError>([&] { pipeline("text-classification", copy.root); });
   EXPECT_NE(msg.find((copy.root / "onnx" / "model.onnx").string()), std::string::npos) << msg;

@@ -19,7 +19,6 @@ using namespace transformers;
 using nlohmann::json;
 
 namespace {
-constexpr double kTolerance = 1e-4;
 
 const json& goldens() {
   static const json g = json::parse(core::read_text_file(fixtures::root() / "golden" / "tasks.json", "golden file"));
@@ -138,7 +137,7 @@ TEST_P(TaskGolden, MatchesTheReference) {
   }
   // Hugging Face Python's shape carries start/end itself; Transformers.js' objects get them from us.
   const std::set<std::string> extra = c.contains("reference") ? std::set<std::string>{} : std::set<std::string>{"start", "end"};
-  fixtures::expect_same_json(c["output"], got, "output", kTolerance, extra);
+  fixtures::expect_same_json(c["output"], got, "output", fixtures::kGoldenTolerance, extra);
 
   // The offsets we add, against the text they point into.
   const json& in = c["input"];

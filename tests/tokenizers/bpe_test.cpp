@@ -17,7 +17,7 @@ using json = nlohmann::json;
 using transformers::ModelLoadError;
 using transformers::Tokenizer;
 
-const std::string& kDir = transformers::fixtures::kTokenizersDir;
+using transformers::fixtures::kTokenizersDir;
 
 // A byte-level BPE over "a", "b", "c", "Ġ" with merges "a b", "b c", "ab c", "Ġ a".
 json tiny_bpe() {
@@ -37,12 +37,12 @@ json tiny_bpe() {
   })");
 }
 
-Tokenizer make(const json& tok, const std::string& config = "") { return transformers::fixtures::make_tokenizer(tok, config); }
+using transformers::fixtures::make_tokenizer;
 
 using transformers::fixtures::expect_load_error;
 
 TEST(Bpe, MergesByRankLeftmostFirst) {
-  const Tokenizer tok = make(tiny_bpe());
+  const Tokenizer tok = make_tokenizer(tiny_bpe());
   // "abc": "a b" (rank 0) before "b c" (rank 1), then "ab c".
   EXPECT_EQ(tok.encode("abc").ids, (std::vector<int64_t>{6}));
   EXPECT_EQ(tok.encode("bcab").ids, (std::vector<int64_t>{5, 4}));
@@ -58,14 +58,14 @@ TEST(Bpe, MergesByRankLeftmostFirst) {
 TEST(Bpe, MergesAsPairsAndOptions) {
   json t = tiny_bpe();
   t["model"]["merges"] = json::parse(R"([["a","b"],["b","c"],["ab","c"],["Ġ","a"]])");
-  EXPECT_EQ(make(t).encode("abc").ids, (std::vector<int64_t>{6}));
+  EXPECT_EQ(make_tokenizer(t).encode("abc").ids, (std::vector<int64_t>{6}));
   t["model"]["unk_token"] = "c";
   t["model"]["fuse_unk"] = true;
   // "x" and "y" are unknown: one fused unknown token.
-  EXPECT_EQ(make(t).encode("axyb").ids, (std::vector<int64_t>{0, 2, 1}));
+  EXPECT_EQ(make_tokenizer(t).encode("axyb").ids, (std::vector<int64_t>{0, 2, 1}));
   t["model"]["ignore_merges"] = true;
   t["model"]["vocab"]["bca"] = 8;
-  EXPECT_EQ(make(t).encode("bca").ids, (std::vector<int64_t>{8}));
+  EXPECT_EQ(make_tokenizer(t).encode("bca").ids, (std::vector<int64_t>{8}));
 }
 
 TEST(Bpe, ByteFallback) {
@@ -76,7 +76,7 @@ TEST(Bpe, ByteFallback) {
   t["model"]["unk_token"] = "c";
   t["model"]["vocab"]["<0xC3>"] = 10;
   t["model"]["vocab"]["<0xA9>"] = 11;
-  const Tokenizer tok = make(t);
+  const Tokenizer tok = make_tokenizer(t);
   EXPECT_EQ(tok.encode("a\xC3\xA9").ids, (std::vector<int64_t>{0, 10, 11}));
   EXPECT_EQ(tok.encode("a\xC3\xA8").ids, (std::vector<int64_t>{0, 2}));  // <0xA8> missing: unk
 }
@@ -110,74 +110,74 @@ TEST(BpeErrors, NameComponentAndField) {
   {
     json t = tiny_bpe();
     t["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "([a-";
-    expect_load_error([&] { make(t); }, {"pre_tokenizer (Sequence) pretokenizers[0] (Split)", "pattern.Regex", "regular expression"});
+    expect_load_error([&] { make_tokenizer(t); }, {"pre_tokenizer (Sequence) pretokenizers[0] (Split)", "pattern.Regex", "regular expression"});
   }
   {
     json t = tiny_bpe();
     t["pre_tokenizer"]["pretokenizers"][0]["behavior"] = "Sideways";
-    expect_load_error([&] { make(t); }, {"(Split)", "behavior", "Sideways"});
+    expect_load_error([&] { make_tokenizer(t); }, {"(Split)", "behavior", "Sideways"});
   }
   {
     json t = tiny_bpe();
     t["pre_tokenizer"]["pretokenizers"][1]["type"] = "Frobnicate";
-    expect_load_error([&] { make(t); }, {"pretokenizers[1]", "Frobnicate"});
+    expect_load_error([&] { make_tokenizer(t); }, {"pretokenizers[1]", "Frobnicate"});
   }
   {
     json t = tiny_bpe();
     t["pre_tokenizer"]["pretokenizers"] = json::parse(R"([{"type": "ByteLevel"}, {"type": "Split", "pattern": {"String": " "}}])");
-    expect_load_error([&] { make(t); }, {"pretokenizers[1]", "ByteLevel"});
+    expect_load_error([&] { make_tokenizer(t); }, {"pretokenizers[1]", "ByteLevel"});
   }
   {
     json t = tiny_bpe();
     t["model"].erase("merges");
-    expect_load_error([&] { make(t); }, {"model (BPE)", "\"merges\"", "missing"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (BPE)", "\"merges\"", "missing"});
   }
   {
     json t = tiny_bpe();
     t["model"]["merges"][2] = 7;
-    expect_load_error([&] { make(t); }, {"model (BPE)", "merges[2]"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (BPE)", "merges[2]"});
   }
   {
     json t = tiny_bpe();
     t["model"]["merges"][1] = "bc";
-    expect_load_error([&] { make(t); }, {"model (BPE)", "merges[1]"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (BPE)", "merges[1]"});
   }
   {
     json t = tiny_bpe();
     t["model"]["byte_fallback"] = "yes";
-    expect_load_error([&] { make(t); }, {"model (BPE)", "byte_fallback", "boolean"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (BPE)", "byte_fallback", "boolean"});
   }
   {
     json t = tiny_bpe();
     t["model"]["unk_token"] = "<nope>";
-    expect_load_error([&] { make(t); }, {"model (BPE)", "unk_token", "<nope>"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (BPE)", "unk_token", "<nope>"});
   }
   {
     json t = tiny_bpe();
     t["normalizer"]["normalizers"][0]["type"] = "NFX";
-    expect_load_error([&] { make(t); }, {"normalizer (Sequence) normalizers[0]", "NFX"});
+    expect_load_error([&] { make_tokenizer(t); }, {"normalizer (Sequence) normalizers[0]", "NFX"});
   }
   {
     json t = tiny_bpe();
     t["post_processor"] = json::parse(R"({"type": "RobertaProcessing", "sep": ["</s>"], "cls": ["<s>", 0]})");
-    expect_load_error([&] { make(t); }, {"post_processor (RobertaProcessing)", "sep"});
+    expect_load_error([&] { make_tokenizer(t); }, {"post_processor (RobertaProcessing)", "sep"});
   }
   {
     json t = tiny_bpe();
     t["post_processor"] = json::parse(R"({"type": "Sequence", "processors": [{"type": "Nope"}]})");
-    expect_load_error([&] { make(t); }, {"post_processor (Sequence) processors[0]", "Nope"});
+    expect_load_error([&] { make_tokenizer(t); }, {"post_processor (Sequence) processors[0]", "Nope"});
   }
   {
     json t = tiny_bpe();
     t["model"] = json::parse(R"({"type": "WordPiece", "unk_token": "a", "vocab": {"a": 0}})");
-    expect_load_error([&] { make(t); }, {"pre_tokenizer", "ByteLevel", "BPE"});
+    expect_load_error([&] { make_tokenizer(t); }, {"pre_tokenizer", "ByteLevel", "BPE"});
   }
 }
 
 // Every field of the tiny BPE replaced by values of other types: a tokenizer or a ModelLoadError.
 TEST(BpeErrors, MistypedEverything) {
   const auto n = transformers::fixtures::mistype_every_field(tiny_bpe(), [](const json& t) {
-    const Tokenizer tok = make(t);
+    const Tokenizer tok = make_tokenizer(t);
     (void)tok.decode(tok.encode("abc a bc").ids);
   });
   EXPECT_GT(n.refused, 50u);

@@ -18,8 +18,9 @@ using transformers::EncodeOptions;
 using transformers::Padding;
 using transformers::Tokenizer;
 
-const std::string& kDir = transformers::fixtures::kTokenizersDir;
+using transformers::fixtures::kTokenizersDir;
 using transformers::fixtures::corpus;
+using transformers::fixtures::ints_of;
 using transformers::fixtures::load_json;
 
 EncodeOptions options_of(const json& o) {
@@ -35,8 +36,6 @@ EncodeOptions options_of(const json& o) {
   if (auto m = o.find("max_length"); m != o.end() && !m->is_null()) opt.max_length = m->get<size_t>();
   return opt;
 }
-
-std::vector<int64_t> ints(const json& j) { return j.get<std::vector<int64_t>>(); }
 
 std::string describe(const json& c) {
   std::string d = c.value("kind", "?") + " ";
@@ -59,21 +58,21 @@ void check_single(const Tokenizer& tok, const json& c) {
     return;
   }
   const transformers::Encoding e = run();
-  const auto ids = ints(c["ids"]);
+  const auto ids = ints_of(c["ids"]);
   ASSERT_EQ(e.ids, ids);
   ASSERT_EQ(e.ids.size(), e.tokens.size());
   ASSERT_EQ(e.ids.size(), e.offsets.size());
   if (!c.value("compact", false)) {
-    EXPECT_EQ(e.attention_mask, ints(c["attention_mask"]));
+    EXPECT_EQ(e.attention_mask, ints_of(c["attention_mask"]));
     if (c["token_type_ids"].is_null()) {
       // Transformers.js returns no token_type_ids for this tokenizer class: we return the
       // post-processor's (recorded for pairs) or zeros.
       if (c.contains("post_processor_type_ids"))
-        EXPECT_EQ(e.token_type_ids, ints(c["post_processor_type_ids"]));
+        EXPECT_EQ(e.token_type_ids, ints_of(c["post_processor_type_ids"]));
       else
         EXPECT_EQ(e.token_type_ids, std::vector<int64_t>(ids.size(), 0));
     } else {
-      EXPECT_EQ(e.token_type_ids, ints(c["token_type_ids"]));
+      EXPECT_EQ(e.token_type_ids, ints_of(c["token_type_ids"]));
     }
     if (c.contains("tokens") && !c["tokens"].is_null()) {
       EXPECT_EQ(e.tokens, c["tokens"].get<std::vector<std::string>>());
@@ -111,7 +110,7 @@ void check_batch(const Tokenizer& tok, const json& c) {
 }
 
 void check_decode(const Tokenizer& tok, const json& c) {
-  const auto ids = ints(c["ids"]);
+  const auto ids = ints_of(c["ids"]);
   EXPECT_EQ(tok.decode(ids), c["decode"].get<std::string>());
   EXPECT_EQ(tok.decode(ids, true), c["decode_skip"].get<std::string>());
 }
@@ -120,7 +119,7 @@ class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, MatchesTransformersJs) {
   const std::string name = GetParam();
-  const json golden = load_json(kDir + "/golden/" + name + ".json");
+  const json golden = load_json(kTokenizersDir + "/golden/" + name + ".json");
   const Tokenizer tok = transformers::fixtures::load_tokenizer(name);
 
   const json& meta = golden["meta"];

@@ -22,9 +22,7 @@ using transformers::TruncationSide;
 using transformers::TruncationStrategy;
 namespace fx = transformers::fixtures;
 
-std::vector<int64_t> ints(const json& j) { return j.get<std::vector<int64_t>>(); }
-
-EncodeOptions options_of(const json& o) {
+EncodeOptions python_ref_options(const json& o) {
   EncodeOptions opt;
   opt.add_special_tokens = o.value("add_special_tokens", true);
   opt.truncation = o.value("truncation", false);
@@ -40,7 +38,7 @@ EncodeOptions options_of(const json& o) {
 }
 
 Encoding run(const Tokenizer& tok, const json& c) {
-  const EncodeOptions opt = options_of(c["options"]);
+  const EncodeOptions opt = python_ref_options(c["options"]);
   const std::string& text = fx::corpus_text(c["text"]);
   return c["kind"] == "pair" ? tok.encode_pair(text, fx::corpus_text(c["text_pair"]), opt) : tok.encode(text, opt);
 }
@@ -51,7 +49,7 @@ std::vector<std::pair<size_t, size_t>> offsets(const json& j) {
   return out;
 }
 
-std::string describe(const json& c) {
+std::string python_ref_case(const json& c) {
   std::string d = c["kind"].get<std::string>() + " " + c["text"].get<std::string>();
   if (c.contains("text_pair")) d += " + " + c["text_pair"].get<std::string>();
   return d + " " + c["options"].dump();
@@ -75,16 +73,16 @@ TEST_P(PythonRef, MatchesPythonTokenizers) {
   };
   size_t checked = 0;
   for (const json& c : golden["cases"]) {
-    SCOPED_TRACE(describe(c));
+    SCOPED_TRACE(python_ref_case(c));
     ++checked;
     if (c.contains("error")) {
       EXPECT_THROW(run(tok, c), transformers::InvalidInputError) << c["error"];
       continue;
     }
     const Encoding e = run(tok, c);
-    ASSERT_EQ(e.ids, ints(c["ids"]));
+    ASSERT_EQ(e.ids, fx::ints_of(c["ids"]));
     if (compare_type_ids) {
-      EXPECT_EQ(e.token_type_ids, ints(c["type_ids"]));
+      EXPECT_EQ(e.token_type_ids, fx::ints_of(c["type_ids"]));
     }
     const bool compare_offsets = fixture != "unigram-t5" ||
                                  (ascii(fx::corpus_text(c["text"])) &&

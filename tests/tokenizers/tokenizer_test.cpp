@@ -21,7 +21,7 @@ using transformers::ModelLoadError;
 using transformers::Padding;
 using transformers::Tokenizer;
 
-const std::string& kDir = transformers::fixtures::kTokenizersDir;
+using transformers::fixtures::kTokenizersDir;
 
 EncodeOptions opts(Padding padding, bool truncation, std::optional<size_t> max_length = std::nullopt) {
   EncodeOptions o;
@@ -51,7 +51,7 @@ json tiny() {
   })");
 }
 
-Tokenizer make(const json& tok, const std::string& config = "") { return transformers::fixtures::make_tokenizer(tok, config); }
+using transformers::fixtures::make_tokenizer;
 
 // Expects a ModelLoadError whose message contains every fragment.
 using transformers::fixtures::expect_load_error;
@@ -65,7 +65,7 @@ TEST(TokenizerErrors, NotJson) {
 TEST(TokenizerErrors, MissingModel) {
   json t = tiny();
   t.erase("model");
-  expect_load_error([&] { make(t); }, {"tokenizer.json", "model", "missing"});
+  expect_load_error([&] { make_tokenizer(t); }, {"tokenizer.json", "model", "missing"});
 }
 
 TEST(TokenizerErrors, UnknownComponentTypesNameTheComponent) {
@@ -75,62 +75,62 @@ TEST(TokenizerErrors, UnknownComponentTypesNameTheComponent) {
   for (const auto& [key, component] : cases) {
     json t = tiny();
     t[key]["type"] = "Frobnicate";
-    expect_load_error([&] { make(t); }, {component, "\"type\"", "Frobnicate"});
+    expect_load_error([&] { make_tokenizer(t); }, {component, "\"type\"", "Frobnicate"});
   }
 }
 
 TEST(TokenizerErrors, MissingVocabField) {
   json t = tiny();
   t["model"].erase("vocab");
-  expect_load_error([&] { make(t); }, {"model (WordPiece)", "\"vocab\"", "missing"});
+  expect_load_error([&] { make_tokenizer(t); }, {"model (WordPiece)", "\"vocab\"", "missing"});
 }
 
 TEST(TokenizerErrors, MistypedFields) {
   {
     json t = tiny();
     t["normalizer"]["lowercase"] = "yes";
-    expect_load_error([&] { make(t); }, {"normalizer (BertNormalizer)", "\"lowercase\"", "boolean", "string"});
+    expect_load_error([&] { make_tokenizer(t); }, {"normalizer (BertNormalizer)", "\"lowercase\"", "boolean", "string"});
   }
   {
     json t = tiny();
     t["model"]["vocab"]["hello"] = "4";
-    expect_load_error([&] { make(t); }, {"model (WordPiece)", "\"vocab\"", "hello"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (WordPiece)", "\"vocab\"", "hello"});
   }
   {
     json t = tiny();
     t["model"]["max_input_chars_per_word"] = -3;
-    expect_load_error([&] { make(t); }, {"model (WordPiece)", "max_input_chars_per_word"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (WordPiece)", "max_input_chars_per_word"});
   }
   {
     json t = tiny();
     t["added_tokens"][1]["content"] = 5;
-    expect_load_error([&] { make(t); }, {"added_tokens[1]", "\"content\"", "string"});
+    expect_load_error([&] { make_tokenizer(t); }, {"added_tokens[1]", "\"content\"", "string"});
   }
   {
     json t = tiny();
     t["post_processor"] = json::parse(R"({"type": "TemplateProcessing", "single": [{"Sequence": {"id": "C", "type_id": 0}}]})");
-    expect_load_error([&] { make(t); }, {"post_processor (TemplateProcessing)", "\"id\""});
+    expect_load_error([&] { make_tokenizer(t); }, {"post_processor (TemplateProcessing)", "\"id\""});
   }
   {
     json t = tiny();
     t["model"]["unk_token"] = "[NOPE]";
-    expect_load_error([&] { make(t); }, {"model (WordPiece)", "unk_token", "[NOPE]"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (WordPiece)", "unk_token", "[NOPE]"});
   }
   {
     json t = tiny();
     t["model"]["vocab"]["huge"] = 1LL << 40;
-    expect_load_error([&] { make(t); }, {"model (WordPiece)", "vocab", "huge"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (WordPiece)", "vocab", "huge"});
   }
-  expect_load_error([] { make(tiny(), R"({"model_max_length": "512"})"); },
+  expect_load_error([] { make_tokenizer(tiny(), R"({"model_max_length": "512"})"); },
                     {"tokenizer_config.json", "model_max_length", "number"});
-  expect_load_error([] { make(tiny(), R"({"padding_side": 1})"); }, {"tokenizer_config.json", "padding_side"});
+  expect_load_error([] { make_tokenizer(tiny(), R"({"padding_side": 1})"); }, {"tokenizer_config.json", "padding_side"});
 }
 
 TEST(TokenizerErrors, MissingFileNamesThePath) {
-  const std::string missing = kDir + "/does-not-exist/tokenizer.json";
+  const std::string missing = kTokenizersDir + "/does-not-exist/tokenizer.json";
   expect_load_error([&] { Tokenizer::from_files(missing, ""); }, {missing});
-  const std::string cfg = kDir + "/does-not-exist/tokenizer_config.json";
-  expect_load_error([&] { Tokenizer::from_files(kDir + "/bert-uncased-5k/tokenizer.json", cfg); }, {cfg});
+  const std::string cfg = kTokenizersDir + "/does-not-exist/tokenizer_config.json";
+  expect_load_error([&] { Tokenizer::from_files(kTokenizersDir + "/bert-uncased-5k/tokenizer.json", cfg); }, {cfg});
 }
 
 TEST(TokenizerErrors, FromFilesNamesTheFileInFieldErrors) {
@@ -144,7 +144,7 @@ TEST(TokenizerErrors, FromFilesNamesTheFileInFieldErrors) {
 }
 
 TEST(TokenizerErrors, InvalidUtf8Input) {
-  const Tokenizer tok = make(tiny());
+  const Tokenizer tok = make_tokenizer(tiny());
   const std::string bad[] = {"abc\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "ok \x80"};
   for (const auto& s : bad) {
     EXPECT_THROW(tok.encode(s), InvalidInputError);
@@ -155,7 +155,7 @@ TEST(TokenizerErrors, InvalidUtf8Input) {
 }
 
 TEST(Tokenizer, OffsetsAreBytesIntoTheInput) {
-  const Tokenizer tok = make(tiny());
+  const Tokenizer tok = make_tokenizer(tiny());
   const std::string text = "Café, unaffable!";
   const auto e = tok.encode(text);
   const std::vector<std::string> tokens = {"[CLS]", "cafe", ",", "un", "##aff", "##able", "!", "[SEP]"};
@@ -182,7 +182,7 @@ TEST(Tokenizer, Accessors) {
 }
 
 TEST(Tokenizer, PaddingAndTruncationOptions) {
-  Tokenizer tok = make(tiny(), R"({"model_max_length": 6, "pad_token": "[PAD]"})");
+  Tokenizer tok = make_tokenizer(tiny(), R"({"model_max_length": 6, "pad_token": "[PAD]"})");
   auto e = tok.encode("hello world hello world hello", opts(Padding::none, true));
   EXPECT_EQ(e.ids, (std::vector<int64_t>{2, 4, 5, 4, 5, 4}));  // cut at the end, [SEP] included
   e = tok.encode("hello", opts(Padding::max_length, false));
@@ -199,21 +199,21 @@ TEST(Tokenizer, PaddingAndTruncationOptions) {
   EXPECT_EQ(b.seq_len, 6u);
 
   // No limit at all: padding to max_length needs an explicit length.
-  Tokenizer unlimited = make(tiny(), R"({"model_max_length": 1e30, "pad_token": "[PAD]", "padding_side": "left"})");
+  Tokenizer unlimited = make_tokenizer(tiny(), R"({"model_max_length": 1e30, "pad_token": "[PAD]", "padding_side": "left"})");
   EXPECT_EQ(unlimited.model_max_length(), SIZE_MAX);
   EXPECT_THROW(unlimited.encode("hello", opts(Padding::max_length, false)), InvalidInputError);
   e = unlimited.encode("hello", opts(Padding::max_length, false, 5));
   EXPECT_EQ(e.ids, (std::vector<int64_t>{0, 0, 2, 4, 3}));
 
   // No pad token: padding is refused.
-  Tokenizer nopad = make(tiny(), "{}");
+  Tokenizer nopad = make_tokenizer(tiny(), "{}");
   EXPECT_EQ(nopad.pad_token_id(), -1);
   EXPECT_THROW(nopad.encode_batch({"hello", "hello world"}), InvalidInputError);
   EXPECT_NO_THROW(nopad.encode_batch({"hello", "world"}));
 }
 
 TEST(Tokenizer, PairAndEmptyPair) {
-  const Tokenizer tok = make(tiny());
+  const Tokenizer tok = make_tokenizer(tiny());
   const auto p = tok.encode_pair("hello", "world");
   EXPECT_EQ(p.ids, (std::vector<int64_t>{2, 4, 3, 5, 3}));
   EXPECT_EQ(p.token_type_ids, (std::vector<int64_t>{0, 0, 0, 1, 1}));
@@ -230,14 +230,14 @@ TEST(Tokenizer, ComponentsMayBeNull) {
   t["pre_tokenizer"] = nullptr;
   t["post_processor"] = nullptr;
   t["decoder"] = nullptr;
-  const Tokenizer tok = make(t);
+  const Tokenizer tok = make_tokenizer(t);
   const auto e = tok.encode("hello");
   EXPECT_EQ(e.ids, (std::vector<int64_t>{4}));
   EXPECT_EQ(tok.decode({4, 5}), "hello world");
 }
 
 TEST(Tokenizer, MovedFromAndConcurrentUse) {
-  Tokenizer a = make(tiny());
+  Tokenizer a = make_tokenizer(tiny());
   Tokenizer b = std::move(a);
   EXPECT_EQ(b.encode("hello world").ids.size(), 4u);
   EXPECT_THROW(a.encode("hello"), transformers::Error);  // NOLINT(bugprone-use-after-move)
@@ -299,7 +299,7 @@ TEST(TokenizerRobustness, RandomBytes) {
 // ModelLoadError, never another exception or a crash.
 TEST(TokenizerRobustness, MistypedEverything) {
   const auto n = transformers::fixtures::mistype_every_field(tiny(), [](const json& t) {
-    const Tokenizer tok = make(t);
+    const Tokenizer tok = make_tokenizer(t);
     (void)tok.encode("Hello, unaffable world!");
   });
   EXPECT_GT(n.refused, 50u);

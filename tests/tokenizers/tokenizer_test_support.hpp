@@ -35,6 +35,9 @@ inline nlohmann::json load_json(const std::string& path) {
   return nlohmann::json::parse(in);
 }
 
+// A golden file's array of ids, masks or type ids.
+inline std::vector<int64_t> ints_of(const nlohmann::json& j) { return j.get<std::vector<int64_t>>(); }
+
 // tests/fixtures/tokenizers/corpus.json, read once.
 inline const nlohmann::json& corpus() {
   static const nlohmann::json c = load_json(kTokenizersDir + "/corpus.json");

@@ -31,12 +31,12 @@ json tiny_unigram() {
   })");
 }
 
-Tokenizer make(const json& tok) { return transformers::fixtures::make_tokenizer(tok); }
+using transformers::fixtures::make_tokenizer;
 
 using transformers::fixtures::expect_load_error;
 
 TEST(Unigram, TiesKeepTheFirstPredecessor) {
-  const Tokenizer tok = make(tiny_unigram());
+  const Tokenizer tok = make_tokenizer(tiny_unigram());
   const auto e = tok.encode("hello");
   // "▁he"+"llo" and "▁hel"+"lo" both score -6: the node that starts first wins.
   EXPECT_EQ(e.tokens, (std::vector<std::string>{"\u2581he", "llo"}));
@@ -45,7 +45,7 @@ TEST(Unigram, TiesKeepTheFirstPredecessor) {
 }
 
 TEST(Unigram, UnknownCharactersAreFusedAndKeepTheirText) {
-  const Tokenizer tok = make(tiny_unigram());
+  const Tokenizer tok = make_tokenizer(tiny_unigram());
   const auto e = tok.encode("hXYZ");
   EXPECT_EQ(e.tokens, (std::vector<std::string>{"\u2581", "h", "XYZ"}));
   EXPECT_EQ(e.ids, (std::vector<int64_t>{1, 6, 0}));
@@ -81,57 +81,57 @@ TEST(UnigramErrors, NameComponentAndField) {
   {
     json t = tiny_unigram();
     t["model"].erase("unk_id");
-    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"unk_id\"", "missing"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (Unigram)", "\"unk_id\"", "missing"});
   }
   {
     json t = tiny_unigram();
     t["model"]["unk_id"] = 99;
-    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"unk_id\"", "outside"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (Unigram)", "\"unk_id\"", "outside"});
   }
   {
     json t = tiny_unigram();
     t["model"]["unk_id"] = "0";
-    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"unk_id\"", "integer"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (Unigram)", "\"unk_id\"", "integer"});
   }
   {
     json t = tiny_unigram();
     t["model"]["vocab"][3] = json::array({"llo"});
-    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"vocab\"", "entry 3"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (Unigram)", "\"vocab\"", "entry 3"});
   }
   {
     json t = tiny_unigram();
     t["model"]["vocab"][2] = json::array({"x", "high"});
-    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"vocab\"", "entry 2"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (Unigram)", "\"vocab\"", "entry 2"});
   }
   {
     json t = tiny_unigram();
     t["model"]["vocab"] = json::array();
-    expect_load_error([&] { make(t); }, {"model (Unigram)", "\"vocab\"", "empty"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (Unigram)", "\"vocab\"", "empty"});
   }
   {
     json t = tiny_unigram();
     t["model"]["byte_fallback"] = 1;
-    expect_load_error([&] { make(t); }, {"model (Unigram)", "byte_fallback", "boolean"});
+    expect_load_error([&] { make_tokenizer(t); }, {"model (Unigram)", "byte_fallback", "boolean"});
   }
   {
     json t = tiny_unigram();
     t["normalizer"] = json::parse(R"({"type": "Precompiled", "precompiled_charsmap": 7})");
-    expect_load_error([&] { make(t); }, {"normalizer (Precompiled)", "precompiled_charsmap", "string"});
+    expect_load_error([&] { make_tokenizer(t); }, {"normalizer (Precompiled)", "precompiled_charsmap", "string"});
   }
   {
     json t = tiny_unigram();
     t["normalizer"]["normalizers"][1]["pattern"] = json::parse(R"({"Regex": "("})");
-    expect_load_error([&] { make(t); }, {"normalizers[1] (Replace)", "pattern.Regex"});
+    expect_load_error([&] { make_tokenizer(t); }, {"normalizers[1] (Replace)", "pattern.Regex"});
   }
   {
     json t = tiny_unigram();
     t["pre_tokenizer"] = json::parse(R"({"type": "Metaspace", "prepend_scheme": "sometimes"})");
-    expect_load_error([&] { make(t); }, {"pre_tokenizer (Metaspace)", "prepend_scheme", "sometimes"});
+    expect_load_error([&] { make_tokenizer(t); }, {"pre_tokenizer (Metaspace)", "prepend_scheme", "sometimes"});
   }
   {
     json t = tiny_unigram();
     t["normalizer"]["normalizers"][2].erase("prepend");
-    expect_load_error([&] { make(t); }, {"normalizers[2] (Prepend)", "\"prepend\"", "missing"});
+    expect_load_error([&] { make_tokenizer(t); }, {"normalizers[2] (Prepend)", "\"prepend\"", "missing"});
   }
 }
 
