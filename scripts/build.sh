@@ -2,5 +2,6 @@
 # Configures and builds transformers.cpp into build/ (Release). Extra arguments go to cmake's configure step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/cmake_env.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 cmake --build build -j"$(nproc)"

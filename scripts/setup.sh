@@ -18,7 +18,7 @@ ORT_HDR_TGZ=com.github.asus4.onnxruntime-0.4.9.tgz
 ORT_HDR_TGZ_SHA256=e59788788818fdde1b2e522e766a21ba0f7d8391de55737abf81e32cc801785d
 ORT_DIR=third_party/onnxruntime
 
-APT_PACKAGES=(build-essential cmake pkg-config libgtest-dev libgmock-dev libbenchmark-dev
+APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
               nlohmann-json3-dev libcli11-dev libboost1.81-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio libutf8proc-dev libpcre2-dev nodejs npm
               python3-onnx python3-numpy)   # python3-*: tools/use_lite/convert.py (the default model)
 # `setup.sh --fuzz-tools` (scripts/fuzz.sh, CI's sanitizer phase): clang and libFuzzer too.

@@ -342,6 +342,11 @@ void Interpreter::define_globals(Env& global) {
                  const double to = given(1) ? range_number(args, 1) : range_number(args, 0);
                  const double step = given(2) ? range_number(args, 2) : 1;
                  if (step == 0) fail("range() step must not be zero");
+                 // Refuse an oversized range before building it: filling millions of values only to fail is slow.
+                 // The count is an estimate (rounding); the check in the loop stays the exact one.
+                 const double estimated = std::ceil((to - from) / step);
+                 if (estimated > static_cast<double>(limits_.max_list_items) + 1)
+                   fail("range() would make more than " + std::to_string(limits_.max_list_items) + " items");
                  std::vector<Value> items;
                  for (double i = from; step > 0 ? i < to : i > to; i += step) {
                    if (items.size() >= limits_.max_list_items)
