@@ -79,12 +79,13 @@ std::vector<double> bare_steps(Ort::Session& s, const std::vector<int64_t>& prom
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: generation_bench MODEL_DIR [PROMPT_TOKENS] [NEW_TOKENS] [ROUNDS]\n");
+    std::fprintf(stderr, "usage: generation_bench MODEL_DIR [PROMPT_TOKENS] [NEW_TOKENS] [ROUNDS] [MEMORY=1|0]\n");
     return 2;
   }
   const std::string dir = argv[1];
   const int prompt_tokens = argc > 2 ? std::stoi(argv[2]) : 64, new_tokens = argc > 3 ? std::stoi(argv[3]) : 64;
   const int rounds = argc > 4 ? std::stoi(argv[4]) : 5;
+  const bool memory = argc > 5 ? std::string(argv[5]) != "0" : true;  // 0: only the step times
   const int threads = static_cast<int>(std::thread::hardware_concurrency());
   tf::RuntimeOptions ro;
   ro.intra_op_threads = threads;
@@ -135,7 +136,7 @@ int main(int argc, char** argv) {
   // stream callback on the last token, while the cache is live; the baseline is taken after a short call so
   // that ONNX Runtime's first-run buffers are already there.
   const int long_tokens = std::min<int>(1000, static_cast<int>(p.max_input_tokens()) - 24);
-  if (long_tokens > 64) {
+  if (memory && long_tokens > 64) {
     nlohmann::json lo = {{"max_new_tokens", long_tokens}, {"min_new_tokens", long_tokens}, {"return_full_text", false}};
     const tf::CallOptions long_call = tf::call_options_from_json("text-generation", lo.dump());
     const std::string short_prompt = "hello hello hello hello hello hello hello hello";

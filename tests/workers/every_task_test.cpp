@@ -28,7 +28,7 @@ namespace {
 // left out of the type's `fields` list would not travel, and this count catches it.
 struct AnyValue {
   template <class T>
-  constexpr operator T&() const&& noexcept;  // never called: only used in unevaluated braces
+  operator T&() const&& noexcept;  // never defined: only used in unevaluated braces (not constexpr, so not inline)
 };
 template <class T, size_t... I>
 constexpr bool brace_initialisable_from(std::index_sequence<I...>) {

@@ -62,7 +62,7 @@ std::string float_display(double x) {
 
 std::string function_text(const Value& v) { return "function " + v.function().name + "() { [native code] }"; }
 
-void append_hex4(std::string& out, uint32_t unit) {
+void append_hex4(std::string& out, uint16_t unit) {  // one UTF-16 code unit: exactly four digits
   char buf[8];
   std::snprintf(buf, sizeof buf, "\\u%04x", unit);
   out += buf;
@@ -98,15 +98,15 @@ void quote(std::string& out, std::string_view s, bool ensure_ascii) {
         break;
       default:
         if (cp < 0x20) {
-          append_hex4(out, cp);
+          append_hex4(out, static_cast<uint16_t>(cp));
         } else if (ensure_ascii && cp >= 0x7F) {
           if (cp == text::kInvalid) {
             append_hex4(out, 0xFFFD);
           } else if (cp >= 0x10000) {
-            append_hex4(out, 0xD800 + ((cp - 0x10000) >> 10));
-            append_hex4(out, 0xDC00 + ((cp - 0x10000) & 0x3FF));
+            append_hex4(out, static_cast<uint16_t>(0xD800 + ((cp - 0x10000) >> 10)));
+            append_hex4(out, static_cast<uint16_t>(0xDC00 + ((cp - 0x10000) & 0x3FF)));
           } else {
-            append_hex4(out, cp);
+            append_hex4(out, static_cast<uint16_t>(cp));
           }
         } else {
           out.append(s.substr(i, n));
