@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --fuzz-tools >/dev/null   # clang
 source scripts/cmake_env.sh
-# clang at -O0 with asserts on, the tokenizers at -O1 (src/tokenizers/CMakeLists.txt). Compile time is most
+# clang at -O0 with asserts on, the tokenizers at -O1 (the top-level CMakeLists.txt). Compile time is most
 # of CI's time and the optimizer doubles it under ASan + UBSan (clang 14: the server's unity file 160 s at
 # -O1, 68 s at -O0); with one process per test binary the suite at -O0 runs longer only where it interprets
 # text: the tokenizers and Jinja (docs/testing.md). A folder configured with another compiler is started afresh.
