@@ -14,15 +14,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --fuzz-tools >/dev/null   # clang
 source scripts/cmake_env.sh
-# clang at -O0 with asserts on, the tokenizers at -O1 (the top-level CMakeLists.txt). Compile time is most
-# of CI's time and the optimizer doubles it under ASan + UBSan (clang 14: the server's unity file 160 s at
-# -O1, 68 s at -O0); with one process per test binary the suite at -O0 runs longer only where it interprets
-# text: the tokenizers and Jinja (docs/testing.md). A folder configured with another compiler is started afresh.
+# clang at -O0 with asserts on, core's JSON parser and the tokenizers at -O1 and linked first
+# (cmake/SanitizerOptimizedLayers.cmake). Compile time is most of CI's time and the optimizer doubles it under
+# ASan + UBSan (clang 14: the server's unity file 160 s at -O1, 68 s at -O0); the suite at -O0 runs longer
+# only where it interprets text (docs/testing.md). lld: the sanitized binaries are tens of MB, and GNU ld
+# spent 122 s linking them. A folder configured with another compiler is started afresh.
 configure() {
   local dir=$1; shift
   grep -qs 'CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' "$dir/CMakeCache.txt" || rm -rf "$dir"
   cmake -S . -B "$dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0" \
-        -DTRANSFORMERS_BUILD_BENCH=OFF -DTRANSFORMERS_TESTS_PER_BINARY=ON "$@" >/dev/null
+        -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DTRANSFORMERS_BUILD_BENCH=OFF -DTRANSFORMERS_TESTS_PER_BINARY=ON "$@" >/dev/null
 }
 if [ "${1:-}" = "--thread" ]; then
   shift

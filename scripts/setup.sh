@@ -21,8 +21,9 @@ ORT_DIR=third_party/onnxruntime
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
               nlohmann-json3-dev libcli11-dev libboost1.81-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio libutf8proc-dev libpcre2-dev nodejs npm
               python3-onnx python3-numpy)   # python3-*: tools/use_lite/convert.py (the default model)
-# `setup.sh --fuzz-tools` (scripts/fuzz.sh, CI's sanitizer phase): clang and libFuzzer too.
-if [ "${1:-}" = "--fuzz-tools" ]; then APT_PACKAGES+=(clang libfuzzer-14-dev); fi
+# `setup.sh --fuzz-tools` (scripts/fuzz.sh, CI's sanitizer phase): clang, libFuzzer and lld (the linker
+# of the sanitizer builds) too.
+if [ "${1:-}" = "--fuzz-tools" ]; then APT_PACKAGES+=(clang libfuzzer-14-dev lld); fi
 # `setup.sh --translit` (tools/translit/: training and checking the transliteration model, not needed to use
 # it): torch, OpenBLAS (Debian's torch on the reference BLAS trains 25x slower), ICU's Python binding and the
 # Russian dictionary the words come from.

@@ -98,8 +98,9 @@ struct CliResult {
   int exit_code;
   std::string out;  // stdout and stderr together
 };
-inline CliResult run_cli(const std::string& args) {
-  const std::string cmd = std::string(TRANSFORMERS_CLI_PATH) + " " + args + " 2>&1";
+// `env` ("NAME=value ...") is set for the CLI only.
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+  const std::string cmd = (env.empty() ? "" : "env " + env + " ") + TRANSFORMERS_CLI_PATH + " " + args + " 2>&1";
   FILE* f = popen(cmd.c_str(), "r");
   CliResult r{-1, ""};
   char buf[4096];

@@ -1,6 +1,7 @@
 #include "engine/runtime.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -13,8 +14,27 @@
 namespace transformers {
 
 namespace {
+// TRANSFORMERS_CPP_ORT_SPINNING=0|1 sets allow_spinning's default, for programs that share their cores
+// with other busy processes (a spinning pool burns them while it waits; docs/performance.md). An explicit
+// configure_runtime() wins. Any other value is refused when the environment is created, naming the variable.
+constexpr const char* kSpinningVariable = "TRANSFORMERS_CPP_ORT_SPINNING";
+std::string g_spinning_error;
+
+RuntimeOptions initial_options() {
+  RuntimeOptions o;
+  if (const char* v = std::getenv(kSpinningVariable); v && *v) {
+    const std::string value(v);
+    if (value == "0" || value == "1") {
+      o.allow_spinning = value == "1";
+    } else {
+      g_spinning_error = std::string(kSpinningVariable) + " must be 0 or 1, got '" + value + "'";
+    }
+  }
+  return o;
+}
+
 std::mutex g_mutex;
-RuntimeOptions g_options;
+RuntimeOptions g_options = initial_options();
 bool g_created = false;
 
 bool same(const RuntimeOptions& a, const RuntimeOptions& b) {
@@ -71,6 +91,7 @@ void configure_runtime(const RuntimeOptions& options) {
                             std::to_string(options.log_severity));
   }
   g_options = options;
+  g_spinning_error.clear();  // the caller chose: the environment's default no longer matters
 }
 
 RuntimeOptions runtime_options() {
@@ -96,6 +117,7 @@ Ort::Env& env() {
   // Leaked on purpose: sessions may be destroyed during static destruction, after the env would be.
   static Ort::Env* instance = [] {
     std::lock_guard lock(g_mutex);
+    if (!g_spinning_error.empty()) throw InvalidInputError(g_spinning_error);
     Ort::ThreadingOptions threading;
     threading.SetGlobalIntraOpNumThreads(resolved_threads(g_options.intra_op_threads));
     threading.SetGlobalInterOpNumThreads(1);

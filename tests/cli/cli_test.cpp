@@ -54,6 +54,20 @@ TEST(Cli, UnknownTaskExitsWithUsageErrorListingTasks) {
   EXPECT_NE(r.out.find("feature-extraction"), std::string::npos) << r.out;
 }
 
+// TRANSFORMERS_CPP_ORT_SPINNING sets the engine's spinning default: 0 gives the same answer, a value that
+// is neither 0 nor 1 is refused with the variable's name, not ignored.
+TEST(Cli, OrtSpinningVariableIsAppliedOrRefusedByName) {
+  const std::string args = "run text-classification --model " + kSentimentModel + " --json 'I love this'";
+  const Result plain = run_cli(args, "TRANSFORMERS_CPP_ORT_SPINNING=1");  // the tests' environment sets 0
+  ASSERT_EQ(plain.exit_code, 0) << plain.out;
+  const Result quiet = run_cli(args, "TRANSFORMERS_CPP_ORT_SPINNING=0");
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.out;
+  EXPECT_EQ(quiet.out, plain.out);
+  const Result bad = run_cli(args, "TRANSFORMERS_CPP_ORT_SPINNING=sometimes");
+  EXPECT_NE(bad.exit_code, 0) << bad.out;
+  EXPECT_NE(bad.out.find("TRANSFORMERS_CPP_ORT_SPINNING must be 0 or 1, got 'sometimes'"), std::string::npos) << bad.out;
+}
+
 TEST(Cli, MissingModelFolderIsNamed) {
   const Result r = run_cli("run text-classification --model /no/such/folder hi");
   EXPECT_EQ(r.exit_code, 1);
