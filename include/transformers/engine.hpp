@@ -15,7 +15,9 @@ namespace transformers {
 // Process-wide engine settings. Apply with configure_runtime() before the first pipeline is created.
 struct RuntimeOptions {
   int intra_op_threads = 0;     // global intra-op pool size; 0 = one per core
-  bool allow_spinning = true;   // threads spin briefly between ops: lower latency, more CPU while idle
+  // Threads spin briefly between ops: lower latency, more CPU while idle. runtime_options() starts from
+  // TRANSFORMERS_CPP_ORT_SPINNING=0|1 when it is set (another value: InvalidInputError at the first session).
+  bool allow_spinning = true;
   // ONNX Runtime log level: 0 verbose .. 4 fatal. Fatal by default: the errors it would print come back
   // as our exceptions (with its message), so printing them on stderr as well only doubles them.
   int log_severity = 4;
