@@ -71,10 +71,7 @@ function(_transformers_link_closure target out)
       list(APPEND props LINK_LIBRARIES)
     endif()
     foreach(p ${props})
-      get_target_property(libs ${t} ${p})
-      if(NOT libs)  # libs-NOTFOUND
-        continue()
-      endif()
+      get_target_property(libs ${t} ${p})  # libs-NOTFOUND when unset: not a target, skipped above
       foreach(lib ${libs})
         string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" lib "${lib}")  # how PRIVATE deps of a static lib appear
         list(APPEND pending "${lib}")

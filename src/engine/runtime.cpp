@@ -15,7 +15,7 @@ namespace transformers {
 
 namespace {
 // TRANSFORMERS_CPP_ORT_SPINNING=0|1 sets allow_spinning's default, for programs that share their cores
-// with other busy processes (a spinning pool burns them while it waits; docs/performance.md). An explicit
+// with other busy processes (a spinning pool burns them while it waits; docs/architecture.md). An explicit
 // configure_runtime() wins. Any other value is refused when the environment is created, naming the variable.
 constexpr const char* kSpinningVariable = "TRANSFORMERS_CPP_ORT_SPINNING";
 std::string g_spinning_error;

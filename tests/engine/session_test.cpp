@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "test_support.hpp"
@@ -153,6 +154,14 @@ TEST(Runtime, ReconfiguringAfterCreationIsRefused) {
   other.intra_op_threads = same.intra_op_threads + 1;
   EXPECT_THROW(configure_runtime(other), InvalidInputError);
   EXPECT_GE(runtime_options().intra_op_threads, 1);
+}
+
+// The spinning default comes from TRANSFORMERS_CPP_ORT_SPINNING when set (the tests' environment sets 0,
+// tests/CMakeLists.txt), else it is on; nothing in this binary calls configure_runtime with another value.
+TEST(Runtime, SpinningDefaultFollowsTheEnvironment) {
+  const char* v = std::getenv("TRANSFORMERS_CPP_ORT_SPINNING");
+  const bool want = !(v && std::string(v) == "0");
+  EXPECT_EQ(runtime_options().allow_spinning, want) << "TRANSFORMERS_CPP_ORT_SPINNING=" << (v ? v : "(unset)");
 }
 
 // Integer and boolean outputs are returned, widened to int64 (tools/fixtures/make_int_outputs_model.py):
