@@ -159,7 +159,7 @@ void BM_Serial(benchmark::State& state) {
 }
 
 // Args: the longest text in tokens, max_batch_size, max_batch_tokens (0 = none), sort_by_length, max_wait (µs),
-// max_concurrent_batches.
+// max_concurrent_batches, max_padding_waste (%), the split (below).
 void BM_Batched(benchmark::State& state) {
   auto p = shared_pipeline();
   const auto& in = texts(static_cast<int>(state.range(0)));
@@ -170,9 +170,12 @@ void BM_Batched(benchmark::State& state) {
   opts.max_wait = std::chrono::microseconds(state.range(4));
   opts.max_concurrent_batches = static_cast<size_t>(state.range(5));
   opts.max_padding_waste = static_cast<double>(state.range(6)) / 100.0;
+  // overhead: -1 = the greedy cut, 0 = the cheapest split with a learned overhead, N = with N tokens.
+  if (state.range(7) < 0) opts.split = tf::DynamicBatcherOptions::Split::greedy;
+  else opts.inference_overhead_tokens = static_cast<size_t>(state.range(7));
   std::vector<double> latency;
   tf::DynamicBatcherStats stats;
-  double cpu_ms = 0;
+  double cpu_ms = 0, last_overhead = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto batcher = std::make_unique<tf::DynamicBatcher>(p, opts);  // fresh stats per round
@@ -182,6 +185,7 @@ void BM_Batched(benchmark::State& state) {
     cpu_ms += process_cpu_ms() - cpu0;
     state.PauseTiming();
     const auto s = batcher->stats();
+    last_overhead = s.overhead_tokens;
     batcher.reset();
     stats.batches += s.batches;
     stats.batched_calls += s.batched_calls;
@@ -194,22 +198,29 @@ void BM_Batched(benchmark::State& state) {
   state.counters["batch"] = stats.mean_batch_size();
   state.counters["pad_waste"] = stats.padding_waste();
   state.counters["wait_ms"] = stats.mean_wait_us() / 1000.0;
+  state.counters["overhead"] = last_overhead;
 }
 
 BENCHMARK(BM_Unbatched)->ArgName("max_len")->Arg(128)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Serial)->ArgName("max_len")->Arg(128)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Batched)
-    ->ArgNames({"max_len", "max_batch", "max_tokens", "sorted", "wait_us", "conc", "waste_pct"})
-    ->Args({128, 16, 0, 1, 2000, 1, 100})
-    ->Args({128, 16, 0, 1, 2000, 1, 15})
-    ->Args({128, 16, 0, 1, 2000, 2, 15})
-    ->Args({32, 16, 0, 1, 2000, 2, 15})
-    ->Args({128, 16, 1024, 1, 2000, 1, 100})
-    ->Args({128, 16, 1024, 0, 2000, 1, 100})
-    ->Args({128, 4, 0, 1, 2000, 1, 100})
-    ->Args({128, 4, 0, 1, 2000, 2, 100})
-    ->Args({32, 16, 0, 1, 2000, 1, 100})
-    ->Args({32, 8, 0, 1, 2000, 2, 100})
+    ->ArgNames({"max_len", "max_batch", "max_tokens", "sorted", "wait_us", "conc", "waste_pct", "overhead"})
+    ->Args({128, 16, 0, 1, 2000, 1, 100, -1})
+    ->Args({128, 16, 0, 1, 2000, 1, 15, -1})
+    ->Args({128, 16, 0, 1, 2000, 2, 15, -1})
+    ->Args({32, 16, 0, 1, 2000, 2, 15, -1})
+    ->Args({128, 16, 1024, 1, 2000, 1, 100, -1})
+    ->Args({128, 16, 1024, 0, 2000, 1, 100, -1})
+    ->Args({128, 4, 0, 1, 2000, 1, 100, -1})
+    ->Args({128, 4, 0, 1, 2000, 2, 100, -1})
+    ->Args({32, 16, 0, 1, 2000, 1, 100, -1})
+    ->Args({32, 8, 0, 1, 2000, 2, 100, -1})
+    ->Args({128, 16, 0, 1, 2000, 1, 100, 0})
+    ->Args({128, 16, 0, 1, 2000, 2, 100, 0})
+    ->Args({32, 16, 0, 1, 2000, 1, 100, 0})
+    ->Args({32, 16, 0, 1, 2000, 2, 100, 0})
+    ->Args({128, 16, 0, 1, 2000, 1, 100, 16})
+    ->Args({32, 16, 0, 1, 2000, 1, 100, 16})
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -37,6 +37,16 @@ struct DynamicBatcherOptions {
   // A batch closes before a call that would make more than this share of its tokens padding
   // (1 - own tokens / (batch size x longest)); 1 = no cap. Lengths far apart then run in separate batches.
   double max_padding_waste = 1.0;
+  // How a sorted group of calls is cut into batches. cheapest: the split that costs least when one
+  // inference costs a fixed overhead plus its padded tokens (merging pays while the padding a call brings
+  // costs less than the inference it saves; never slower than unbatched calls on any mix in
+  // docs/batching.md); greedy: each batch takes calls until a cap stops it. Arrival order is always greedy.
+  enum class Split { cheapest, greedy };
+  Split split = Split::cheapest;
+  // The cheapest split's fixed overhead of one inference, in tokens of run time (ONNX Runtime's per-operator
+  // work, the pipeline's pre- and post-processing); 0 = learned from this batcher's own run times
+  // (stats().overhead_tokens), starting from 16.
+  size_t inference_overhead_tokens = 0;
   // Inferences in flight at once (dispatcher threads, >= 1). More than one pays when ONNX Runtime's
   // intra-op pool is smaller than the cores (configure_runtime intra_op_threads), see docs/batching.md.
   size_t max_concurrent_batches = 1;
@@ -56,6 +66,7 @@ struct DynamicBatcherStats {
   uint64_t padded_tokens = 0;    // sum over batches of batch size x longest input
   double total_wait_us = 0;      // queue wait (submit to its inference starting), summed
   double max_wait_us = 0;
+  double overhead_tokens = 0;    // the cheapest split's overhead of one inference now (learned or given)
 
   double mean_batch_size() const { return batches ? double(batched_calls) / double(batches) : 0.0; }
   // Share of the tokens fed to the model that were padding: (padded - own) / padded.

@@ -7,17 +7,20 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "pipelines/batch_rows.hpp"
 #include "pipelines/task_registry.hpp"
+#include "workers/batch_cost.hpp"
 
 namespace transformers {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
+// Where a learned overhead starts: the MiniLM-sized classifier's, measured (docs/batching.md).
+constexpr double kPriorOverheadTokens = 16;
 
 }  // namespace
 
@@ -30,6 +33,9 @@ struct DynamicBatcher::State {
     std::promise<Output> promise;
     Clock::time_point queued;
     uint64_t seq = 0;  // arrival order
+    // Split by the cheapest split while its group could fill a batch: its batch runs without waiting,
+    // however the rest of the group is split later (else a remainder shorter than a batch would wait).
+    bool committed = false;
   };
   struct Batch {
     std::vector<size_t> members;  // indices into the group
@@ -52,44 +58,71 @@ struct DynamicBatcher::State {
   std::mutex join_mu;  // two concurrent stop() calls must not both join
   std::vector<std::thread> dispatchers;
 
+  std::optional<workers::InferenceCostModel> learned;  // set when the overhead is learned
+
+  double overhead_tokens() const {
+    return learned ? learned->overhead_tokens() : static_cast<double>(options.inference_overhead_tokens);
+  }
   void loop();
   std::vector<Batch> cut(const std::vector<Call*>& group) const;
   void run(std::vector<std::unique_ptr<Call>> calls);
   std::vector<Output> split(const Output& out, const std::vector<size_t>& tokens, const CallOptions& requested) const;
 };
 
-// Greedy cut of one group (arrival order, or sorted by length): a batch closes when it is full or when no
-// further call could join without passing max_batch_tokens. With left padding, the real tokens of a
-// shorter input would move to other positions (the graph numbers positions from the left edge), which
-// changes its result: then only calls of equal length share a batch.
+// Cuts one group (arrival order, or sorted by length) into batches; a batch is closed when nothing more
+// could join it. With left padding, the real tokens of a shorter input would move to other positions (the
+// graph numbers positions from the left edge), which changes its result: then only calls of equal length
+// share a batch.
 std::vector<DynamicBatcher::State::Batch> DynamicBatcher::State::cut(const std::vector<Call*>& group) const {
   std::vector<size_t> order(group.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  if (options.sort_by_length || backend.pad_left) {
+  const bool sorted = options.sort_by_length || backend.pad_left;
+  if (sorted) {
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return group[a]->tokens < group[b]->tokens; });
   }
   const size_t cap_tokens = options.max_batch_tokens;
   auto full = [&](size_t size, size_t longest) {
     return size >= options.max_batch_size || (cap_tokens && (size + 1) * longest > cap_tokens);
   };
+  // Whether `size` calls of `own` tokens in all, the longest `longest`, may share one inference
+  // (`equal`: all of one length).
+  auto allowed = [&](size_t size, size_t longest, size_t own, bool equal) {
+    if (size == 1) return true;
+    if (size > options.max_batch_size || (cap_tokens && size * longest > cap_tokens)) return false;
+    if (backend.pad_left && !equal) return false;
+    const double padded = static_cast<double>(size * longest);
+    return padded == 0 || 1.0 - static_cast<double>(own) / padded <= options.max_padding_waste;
+  };
   std::vector<Batch> batches;
-  Batch cur;
+  if (sorted && options.split == DynamicBatcherOptions::Split::cheapest) {
+    std::vector<size_t> tokens;
+    for (size_t i : order) tokens.push_back(group[i]->tokens);
+    size_t next = 0;
+    for (size_t size : workers::cheapest_split(tokens, overhead_tokens(), allowed)) {
+      Batch b;
+      b.members.assign(order.begin() + static_cast<std::ptrdiff_t>(next), order.begin() + static_cast<std::ptrdiff_t>(next + size));
+      next += size;
+      // Once the group could fill a batch on its own, waiting would delay every batch and change none.
+      const bool enough = group.size() >= options.max_batch_size;
+      if (enough) {
+        for (size_t i : b.members) group[i]->committed = true;
+      }
+      b.closed = enough || full(size, tokens[next - 1]) ||
+                 std::any_of(b.members.begin(), b.members.end(), [&](size_t i) { return group[i]->committed; });
+      batches.push_back(std::move(b));
+    }
+    return batches;
+  }
+  Batch cur;  // greedy: a batch takes calls in order until the next one may not join
   size_t longest = 0, own = 0;
   for (size_t i : order) {
     const size_t t = group[i]->tokens;
-    if (!cur.members.empty()) {
-      const size_t padded = (cur.members.size() + 1) * std::max(longest, t);
-      const bool capped = cur.members.size() >= options.max_batch_size || (cap_tokens && padded > cap_tokens);
-      const bool other_length = backend.pad_left && t != longest;
-      const bool wasteful = padded > 0 && 1.0 - static_cast<double>(own + t) / static_cast<double>(padded) >
-                                              options.max_padding_waste;
-      if (capped || other_length || wasteful) {
-        cur.closed = full(cur.members.size(), longest);
-        batches.push_back(std::move(cur));
-        cur = Batch{};
-        longest = 0;
-        own = 0;
-      }
+    if (!cur.members.empty() && !allowed(cur.members.size() + 1, std::max(longest, t), own + t, t == longest)) {
+      cur.closed = full(cur.members.size(), longest);
+      batches.push_back(std::move(cur));
+      cur = Batch{};
+      longest = 0;
+      own = 0;
     }
     cur.members.push_back(i);
     longest = std::max(longest, t);
@@ -214,7 +247,10 @@ void DynamicBatcher::State::run(std::vector<std::unique_ptr<Call>> calls) {
   std::vector<std::exception_ptr> errors(calls.size());
   std::exception_ptr failure;
   try {
-    results = split(backend.run(texts, asked), tokens, requested);
+    const Clock::time_point began = Clock::now();
+    Output out = backend.run(texts, asked);
+    if (learned) learned->record(longest * calls.size(), std::chrono::duration<double, std::micro>(Clock::now() - began).count());
+    results = split(out, tokens, requested);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -276,6 +312,9 @@ DynamicBatcher::DynamicBatcher(Backend backend, DynamicBatcherOptions options)
   }
   state_->backend = std::move(backend);
   state_->options = options;
+  if (options.split == DynamicBatcherOptions::Split::cheapest && options.inference_overhead_tokens == 0) {
+    state_->learned.emplace(kPriorOverheadTokens);
+  }
   for (size_t i = 0; i < options.max_concurrent_batches; ++i) {
     state_->dispatchers.emplace_back([s = state_.get()] { s->loop(); });
   }
@@ -358,8 +397,13 @@ void DynamicBatcher::stop() {
 }
 
 DynamicBatcherStats DynamicBatcher::stats() const {
-  std::lock_guard s(state_->stats_mu);
-  return state_->stats;
+  DynamicBatcherStats out;
+  {
+    std::lock_guard s(state_->stats_mu);
+    out = state_->stats;
+  }
+  out.overhead_tokens = state_->overhead_tokens();
+  return out;
 }
 
 }  // namespace transformers

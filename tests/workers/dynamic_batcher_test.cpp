@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -42,9 +43,11 @@ tf::CallOptions pooled(tf::Pooling pooling, bool normalize = false) {
   o.normalize = normalize;
   return o;
 }
-// Batches that run only when full (size or tokens), at flush() or at stop(): never on a timer.
+// Batches that run only when full (size or tokens), at flush() or at stop(): never on a timer. The greedy
+// cut, whose caps these tests check; the cheapest split has its own tests (CheapestSplit*).
 tf::DynamicBatcherOptions untimed(size_t max_batch, size_t max_tokens = 0, bool sorted = true, bool isolate = true) {
   tf::DynamicBatcherOptions o;
+  o.split = tf::DynamicBatcherOptions::Split::greedy;
   o.max_batch_size = max_batch;
   o.max_batch_tokens = max_tokens;
   o.max_wait = kForever;
@@ -258,6 +261,63 @@ TEST(DynamicBatcher, MaxBatchTokensCaps) {
     EXPECT_EQ(calls, texts.size());
     EXPECT_GT(rec.runs.size(), 1u);
   }
+}
+
+TEST(DynamicBatcher, CheapestSplitRunsTheCheapestBatchesAndAnswersAsAlone) {
+  // 16 mixed calls, a batch could hold them all: the cheapest split (overhead 24 tokens) runs at once,
+  // with no flush and no timer (the group could fill a batch), its batches cost no more than any other
+  // contiguous split of the sorted calls (exhaustive), and every caller gets its separate-call answer.
+  Recording rec(load("text-classification", "tiny-bert-sentiment"));
+  tf::DynamicBatcherOptions o;
+  o.max_batch_size = 16;
+  o.max_batch_tokens = 0;
+  o.max_wait = kForever;
+  o.inference_overhead_tokens = 24;
+  const auto texts = mixed_texts();
+  {
+    tf::DynamicBatcher batcher(rec.backend(), o);
+    auto futures = submit_concurrently(batcher, texts, {{}});
+    for (size_t i = 0; i < texts.size(); ++i) expect_same(futures[i].get(), (*rec.pipeline)(texts[i]), texts[i]);
+    EXPECT_DOUBLE_EQ(batcher.stats().overhead_tokens, 24);
+  }
+  auto counts = rec.pipeline->token_counts(texts);
+  std::sort(counts.begin(), counts.end());
+  double ran = 0;
+  size_t calls = 0;
+  for (const auto& run : rec.runs) {
+    const auto c = rec.pipeline->token_counts(run.texts);
+    ran += 24.0 + double(c.size() * *std::max_element(c.begin(), c.end()));
+    calls += c.size();
+  }
+  EXPECT_EQ(calls, texts.size());
+  EXPECT_GT(rec.runs.size(), 1u);  // lengths 3..128 apart: one batch of all would pad most of it
+  double best = std::numeric_limits<double>::infinity();
+  for (size_t cuts = 0; cuts < (size_t{1} << (counts.size() - 1)); ++cuts) {
+    double cost = 0;
+    size_t first = 0;
+    for (size_t i = 0; i < counts.size(); ++i) {
+      if (i == counts.size() - 1 || (cuts >> i & 1)) {
+        cost += 24.0 + double((i - first + 1) * counts[i]);
+        first = i + 1;
+      }
+    }
+    best = std::min(best, cost);
+  }
+  EXPECT_DOUBLE_EQ(ran, best);
+}
+
+TEST(DynamicBatcher, CheapestSplitRemainderWaitsForCompanyThenRuns) {
+  // Fewer calls than a batch holds: they wait for company (max_wait), then run; a learned overhead
+  // reports its prior before any run and stays a number after.
+  auto p = load("text-classification", "tiny-bert-sentiment");
+  tf::DynamicBatcherOptions o;
+  o.max_wait = std::chrono::milliseconds(20);
+  tf::DynamicBatcher batcher(p, o);
+  EXPECT_DOUBLE_EQ(batcher.stats().overhead_tokens, 16);
+  auto a = batcher.submit("good"), b = batcher.submit("the quick brown fox jumps over the lazy dog");
+  expect_same(a.get(), (*p)("good"), "good");
+  expect_same(b.get(), (*p)("the quick brown fox jumps over the lazy dog"), "fox");
+  EXPECT_GE(batcher.stats().overhead_tokens, 0);
 }
 
 TEST(DynamicBatcher, PaddingWasteCapHolds) {
