@@ -158,6 +158,42 @@ void BM_Serial(benchmark::State& state) {
   state.counters["pad_waste"] = 0;
 }
 
+// The bound no batch policy with batches of 16 can pass: all of a round's 128 texts known at once, sorted
+// by length and run as 8 list calls of 16 neighbours, one after another (no queue, no waiting; 16 blocked
+// callers never present more than 16 calls, so a real batcher pads more). Arg: the longest text in tokens.
+void BM_SortedRoundBound(benchmark::State& state) {
+  auto p = shared_pipeline();
+  std::vector<std::string> in = texts(static_cast<int>(state.range(0)));
+  const auto counts = p->token_counts(in);
+  std::vector<size_t> order(in.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return counts[a] < counts[b]; });
+  size_t own = 0, padded = 0;
+  std::vector<std::vector<std::string>> batches;
+  for (size_t first = 0; first < order.size(); first += 16) {
+    batches.emplace_back();
+    for (size_t k = first; k < std::min(order.size(), first + 16); ++k) {
+      batches.back().push_back(in[order[k]]);
+      own += counts[order[k]];
+    }
+    padded += batches.back().size() * counts[order[std::min(order.size(), first + 16) - 1]];
+  }
+  double cpu_ms = 0;
+  std::vector<double> latency_us;
+  for (auto _ : state) {
+    const double cpu0 = process_cpu_ms();
+    for (const auto& b : batches) {
+      const auto start = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize((*p)(b));
+      latency_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    }
+    cpu_ms += process_cpu_ms() - cpu0;
+  }
+  report(state, latency_us, cpu_ms);
+  state.counters["batch"] = 16;
+  state.counters["pad_waste"] = 1.0 - static_cast<double>(own) / static_cast<double>(padded);
+}
+
 // Args: the longest text in tokens, max_batch_size, max_batch_tokens (0 = none), sort_by_length, max_wait (µs),
 // max_concurrent_batches, max_padding_waste (%), the split (below).
 void BM_Batched(benchmark::State& state) {
@@ -203,6 +239,7 @@ void BM_Batched(benchmark::State& state) {
 
 BENCHMARK(BM_Unbatched)->ArgName("max_len")->Arg(128)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Serial)->ArgName("max_len")->Arg(128)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SortedRoundBound)->ArgName("max_len")->Arg(128)->Arg(32)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Batched)
     ->ArgNames({"max_len", "max_batch", "max_tokens", "sorted", "wait_us", "conc", "waste_pct", "overhead"})
     ->Args({128, 16, 0, 1, 2000, 1, 100, -1})
@@ -221,6 +258,9 @@ BENCHMARK(BM_Batched)
     ->Args({32, 16, 0, 1, 2000, 2, 100, 0})
     ->Args({128, 16, 0, 1, 2000, 1, 100, 16})
     ->Args({32, 16, 0, 1, 2000, 1, 100, 16})
+    ->Args({32, 16, 0, 1, 2000, 1, 100, 64})
+    ->Args({32, 16, 0, 1, 2000, 1, 100, 200})
+    ->Args({32, 16, 0, 1, 0, 1, 100, 16})
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
