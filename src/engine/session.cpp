@@ -168,7 +168,6 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
   const auto refused = [&] { return allocator_stats().refused > refused_before; };
   try {
     Ort::SessionOptions so;
-    so.SetGraphOptimizationLevel(engine::to_onnx_level(options.optimization));
     engine::configure_session_memory(so, options);
     impl_->memory_owner = options.memory_owner;
     impl_->prepared = engine::prepare_model(model_file, options);
@@ -183,6 +182,10 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
     // Prepacked weights come from the optimized model's mapped file, or are shared in memory between the
     // sessions of one file in this process (ONNX Runtime's container) when the model is read plainly.
     const auto create = [&] {
+      // A cache entry is already optimized: running the optimizers over it again finds nothing to change
+      // and took most of a warm load (docs/performance.md).
+      so.SetGraphOptimizationLevel(impl_->prepared.already_optimized ? ORT_DISABLE_ALL
+                                                                     : engine::to_onnx_level(options.optimization));
       if (options.prepack_weights && !impl_->prepared.prepacked_in_file) impl_->prepacked = shared_prepacked_weights(model_file);
       impl_->session = Ort::Session(engine::env(), impl_->prepared.path.c_str(), so,
                                     impl_->prepacked ? static_cast<OrtPrepackedWeightsContainer*>(*impl_->prepacked)
