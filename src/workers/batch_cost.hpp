@@ -27,7 +27,7 @@ class InferenceCostModel {
 };
 
 // Whether `size` inputs of `own` tokens in all, the longest `longest`, may share one inference (`equal`:
-// all of one length).
+// all of one length). Must accept every single input (size 1): an input always runs, if alone.
 using BatchAllowed = std::function<bool(size_t size, size_t longest, size_t own, bool equal)>;
 
 // The cheapest split of `sorted_tokens` (ascending) into contiguous batches that `allowed` accepts, each
