@@ -40,7 +40,8 @@ struct DynamicBatcherOptions {
   // How a sorted group of calls is cut into batches. cheapest: the split that costs least when one
   // inference costs a fixed overhead plus its padded tokens (merging pays while the padding a call brings
   // costs less than the inference it saves; at parity with unbatched calls on both mixes measured in
-  // docs/batching.md, where greedy loses up to 38%); greedy: each batch takes calls until a cap stops it. Arrival order is always greedy.
+  // docs/batching.md, where greedy loses up to 38%); greedy: each batch takes calls until a cap stops it.
+  // Arrival order (sort_by_length false) is always cut greedily.
   enum class Split { cheapest, greedy };
   Split split = Split::cheapest;
   // The cheapest split's fixed overhead of one inference, in tokens of run time (ONNX Runtime's per-operator

@@ -235,8 +235,7 @@ PreparedModel serve_optimized(const optimized::Entry& entry, const fs::path& mod
   std::error_code ec;
   const uint64_t data = fs::exists(entry.data, ec) ? fs::file_size(entry.data, ec) : 0;
   PreparedModel m{entry.onnx, data ? lease_ort_mapped(entry.data, data) : nullptr, nullptr, data};
-  m.prepacked_in_file = true;
-  m.already_optimized = true;
+  m.from_optimized_cache = true;
   m.rebuild = [entry, model_file, options] {
     optimized::remove(entry);
     PreparedModel again = serve_optimized(entry, model_file, options);

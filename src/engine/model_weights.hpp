@@ -25,10 +25,9 @@ struct PreparedModel {
   std::shared_ptr<const void> keep_alive;            // held by the session (e.g. a shared weights mapping)
   std::function<void(Ort::SessionOptions&)> attach;  // adds what the session needs (may be empty)
   uint64_t mapped_bytes = 0;                         // weights served from a file mapping
-  // From the optimized-model cache: the prepacked weights are in the mapped file (no in-memory container).
-  bool prepacked_in_file = false;
-  // ONNX Runtime's own graph, saved after its optimizers ran at the level asked: loading it runs none again.
-  bool already_optimized = false;
+  // An optimized-model cache entry: ONNX Runtime's own graph, saved after its optimizers ran at the level
+  // asked (loading it runs none again), its prepacked weights in the mapped file (no in-memory container).
+  bool from_optimized_cache = false;
   // Set for a cache entry: ONNX Runtime refused it, so rewrite it and return the model to load instead
   // (the rewritten entry, or the original file when the cache cannot be written).
   std::function<PreparedModel()> rebuild;

@@ -182,11 +182,11 @@ Session::Session(const std::filesystem::path& model_file, const SessionOptions& 
     // Prepacked weights come from the optimized model's mapped file, or are shared in memory between the
     // sessions of one file in this process (ONNX Runtime's container) when the model is read plainly.
     const auto create = [&] {
-      // A cache entry is already optimized: running the optimizers over it again finds nothing to change
-      // and took most of a warm load (docs/performance.md).
-      so.SetGraphOptimizationLevel(impl_->prepared.already_optimized ? ORT_DISABLE_ALL
-                                                                     : engine::to_onnx_level(options.optimization));
-      if (options.prepack_weights && !impl_->prepared.prepacked_in_file) impl_->prepacked = shared_prepacked_weights(model_file);
+      // A cache entry is already optimized: running the optimizers over it again would find nothing to
+      // change (2-5% of a warm load, docs/performance.md).
+      so.SetGraphOptimizationLevel(impl_->prepared.from_optimized_cache ? ORT_DISABLE_ALL
+                                                                        : engine::to_onnx_level(options.optimization));
+      if (options.prepack_weights && !impl_->prepared.from_optimized_cache) impl_->prepacked = shared_prepacked_weights(model_file);
       impl_->session = Ort::Session(engine::env(), impl_->prepared.path.c_str(), so,
                                     impl_->prepacked ? static_cast<OrtPrepackedWeightsContainer*>(*impl_->prepacked)
                                                      : nullptr);

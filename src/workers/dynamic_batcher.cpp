@@ -97,13 +97,13 @@ std::vector<DynamicBatcher::State::Batch> DynamicBatcher::State::cut(const std::
   if (sorted && options.split == DynamicBatcherOptions::Split::cheapest) {
     std::vector<size_t> tokens;
     for (size_t i : order) tokens.push_back(group[i]->tokens);
+    // Once the group could fill a batch on its own, waiting would delay every batch and change none.
+    const bool enough = group.size() >= options.max_batch_size;
     size_t next = 0;
     for (size_t size : workers::cheapest_split(tokens, overhead_tokens(), allowed)) {
       Batch b;
       b.members.assign(order.begin() + static_cast<std::ptrdiff_t>(next), order.begin() + static_cast<std::ptrdiff_t>(next + size));
       next += size;
-      // Once the group could fill a batch on its own, waiting would delay every batch and change none.
-      const bool enough = group.size() >= options.max_batch_size;
       if (enough) {
         for (size_t i : b.members) group[i]->committed = true;
       }

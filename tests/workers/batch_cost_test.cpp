@@ -3,47 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <limits>
 #include <random>
 #include <vector>
 
+#include "split_search.hpp"
 #include "workers/batch_cost.hpp"
 
 namespace w = transformers::workers;
 
 namespace {
 
-double cost_of(const std::vector<size_t>& sorted, const std::vector<size_t>& sizes, double overhead) {
-  double cost = 0;
-  size_t next = 0;
-  for (size_t size : sizes) {
-    next += size;
-    cost += overhead + static_cast<double>(size * sorted[next - 1]);
-  }
-  return cost;
-}
-
-// Every split of n inputs into contiguous batches (2^(n-1) of them), the cheapest allowed cost.
-double brute_force(const std::vector<size_t>& sorted, double overhead, const w::BatchAllowed& allowed) {
-  const size_t n = sorted.size();
-  double best = std::numeric_limits<double>::infinity();
-  for (size_t cuts = 0; cuts < (size_t{1} << (n - 1)); ++cuts) {
-    std::vector<size_t> sizes;
-    size_t first = 0;
-    bool ok = true;
-    for (size_t i = 0; i < n && ok; ++i) {
-      if (i == n - 1 || (cuts >> i & 1)) {
-        size_t own = 0;
-        for (size_t k = first; k <= i; ++k) own += sorted[k];
-        ok = allowed(i - first + 1, sorted[i], own, sorted[first] == sorted[i]);
-        sizes.push_back(i - first + 1);
-        first = i + 1;
-      }
-    }
-    if (ok) best = std::min(best, cost_of(sorted, sizes, overhead));
-  }
-  return best;
-}
+using split_search::cost_of;
 
 w::BatchAllowed at_most(size_t max_batch) {
   return [max_batch](size_t size, size_t, size_t, bool) { return size <= max_batch; };
@@ -64,7 +34,7 @@ TEST(CheapestSplit, EqualsAnExhaustiveSearch) {
     size_t total = 0;
     for (size_t s : sizes) total += s;
     ASSERT_EQ(total, tokens.size());
-    EXPECT_DOUBLE_EQ(cost_of(tokens, sizes, overhead), brute_force(tokens, overhead, allowed))
+    EXPECT_DOUBLE_EQ(cost_of(tokens, sizes, overhead), split_search::cheapest_cost(tokens, overhead, allowed))
         << "trial " << trial << ", overhead " << overhead;
   }
 }
